@@ -1,0 +1,148 @@
+// respool::Client: one connection to one Redis server (the seed's
+// redis.Client).
+//
+// Thread-safety: none. A Client is used by one thread at a time; the pool
+// guarantees that for the clients it hands out.
+//
+// Errors: every call returns a Resp or a Result; nothing throws on I/O
+// failures, timeouts or server errors. An I/O error, a timeout or a protocol
+// error is *critical*: the connection is closed at once, last_critical()
+// returns it, and every later call fails with it (errc::client_closed after
+// close()). A server error reply ("-ERR ...") is not critical.
+//
+// Blocking: cmd(), pipe_resp() and pipe_clear() block on the socket, each
+// read bounded by read_timeout and each write by write_timeout (zero = no
+// limit); dial() is bounded by connect_timeout for each address tried plus
+// read/write timeouts for the set-up commands.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "respool/encode.hpp"
+#include "respool/parser.hpp"
+#include "respool/resp.hpp"
+#include "respool/result.hpp"
+
+namespace respool {
+
+struct DialOptions {
+  // Zero means no limit. Defaults: see docs/LIMITS.md.
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
+  std::chrono::nanoseconds read_timeout = std::chrono::seconds(5);
+  std::chrono::nanoseconds write_timeout = std::chrono::seconds(5);
+
+  // Sent at dial, in one round trip, in this order: HELLO (when protocol is
+  // 3) or AUTH (when a password is set), SELECT (when db != 0), CLIENT
+  // SETNAME (when client_name is set). A refused AUTH is errc::auth_failed,
+  // any other refusal errc::handshake_failed; the password never appears in
+  // an error.
+  std::string username;  // ACL user; empty: the default user
+  std::string password;  // empty: no AUTH
+  int db = 0;
+  std::string client_name;
+  int protocol = 2;  // 2 (RESP2) or 3 (RESP3 via HELLO 3)
+
+  bool tcp_nodelay = true;
+  // TCP keep-alive probes after this much idle time (zero: off).
+  std::chrono::seconds keepalive = std::chrono::seconds(60);
+
+  ParserLimits limits;
+};
+
+class Client {
+ public:
+  // network: "tcp" (addr "host:port", "1.2.3.4:6379", "[::1]:6379"; host
+  // names resolved, each address tried in turn) or "unix" (addr: a socket
+  // path). Errors: unknown_network, bad_address, resolve_failed, timeout,
+  // an OS error (ECONNREFUSED, ...), auth_failed, handshake_failed.
+  static Result<std::unique_ptr<Client>> dial(std::string_view network, std::string_view addr,
+                                              const DialOptions& options = {});
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Send one command and read its reply. Arguments: see encode.hpp.
+  // Fails with pipeline_busy (not critical, nothing sent) while pipelined
+  // commands are queued or unread.
+  template <CommandArg... Args>
+  Resp cmd(std::string_view name, const Args&... args) {
+    if (auto ec = begin_command(name)) return Resp::io_error(ec);
+    encode_command(out_, name, args...);
+    return round_trip();
+  }
+  // Runtime form: argv[0] is the command name.
+  Resp cmd_argv(std::span<const std::string_view> argv);
+
+  // Queue a command locally; nothing is sent until pipe_resp().
+  template <CommandArg... Args>
+  void pipe_append(std::string_view name, const Args&... args) {
+    note_command(name);
+    encode_command(out_, name, args...);
+    ++queued_;
+  }
+  // Sends every queued command in one write (when any are queued), then
+  // returns the oldest unread reply; errc::pipeline_empty when none is owed.
+  Resp pipe_resp();
+  // Drops queued (unsent) commands, and reads and discards replies already
+  // owed by the server (blocking, like pipe_resp). Returns {commands dropped,
+  // replies discarded}.
+  std::pair<std::size_t, std::size_t> pipe_clear();
+  // Commands appended and not yet answered through pipe_resp.
+  std::size_t pipe_pending() const noexcept { return queued_ + unread_; }
+
+  // Read the next reply without sending anything: for SUBSCRIBE and MONITOR
+  // streams, and RESP3 pushes.
+  Resp read_reply();
+
+  // The critical error that closed this connection; empty while healthy.
+  std::error_code last_critical() const noexcept { return critical_; }
+  bool is_closed() const noexcept;
+  // Close the connection. Idempotent; later calls fail with client_closed.
+  void close() noexcept;
+
+  // True when the connection is in the state dial() left it in: nothing
+  // queued or owed, not inside MULTI or WATCH, and no command run that
+  // changes the session (SELECT, AUTH, HELLO, SUBSCRIBE, MONITOR, RESET,
+  // CLIENT ...). The pool hands only clean connections to the next caller.
+  bool is_clean() const noexcept;
+
+  // Change the read/write timeouts for the following calls (zero = none),
+  // e.g. around a blocking command.
+  void set_timeouts(std::chrono::nanoseconds read, std::chrono::nanoseconds write);
+
+  const std::string& network() const noexcept;
+  const std::string& addr() const noexcept;
+  const DialOptions& options() const noexcept;
+  int native_handle() const noexcept;
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+
+  // Returns an error (and sends nothing) when the client is closed or a
+  // pipeline is in flight; otherwise notes the command and clears out_.
+  std::error_code begin_command(std::string_view name);
+  void note_command(std::string_view name) noexcept;
+  Resp round_trip();
+
+  std::string out_;           // encoded commands not yet written
+  std::size_t queued_ = 0;    // commands in out_ (pipeline)
+  std::size_t unread_ = 0;    // commands written whose replies are unread
+  std::uint8_t session_ = 0;  // session-state flags (see is_clean)
+  std::error_code critical_;
+  std::unique_ptr<Impl> impl_;
+  const void* owner_ = nullptr;  // the pool that handed this client out, if any
+
+  friend struct PoolAccess;  // the pool's bookkeeping on its clients
+};
+
+}  // namespace respool

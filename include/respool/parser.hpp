@@ -1,0 +1,81 @@
+// respool::Parser: an incremental RESP2/RESP3 reply parser with no I/O.
+//
+// Feed it bytes as they arrive, split anywhere; take complete replies out in
+// order. It never reads a socket, so it is tested byte by byte without a
+// server (like hiredis's read.h).
+//
+//   Parser p;
+//   p.feed(bytes);                       // or: auto buf = p.prepare(n); read into it; p.commit(got);
+//   while (auto r = p.next()) {          // Result<std::optional<Resp>>
+//     if (!*r) break;                    // need more bytes
+//     use(**r);
+//   }
+//   // !r: protocol_error or limit_exceeded; the parser is then broken for
+//   // good (every later next() returns the same error) and the connection
+//   // must be closed.
+//
+// Limits (ParserLimits) are hard: a peer's claim (a bulk length, an element
+// count) never sizes an allocation beyond what has actually arrived, and a
+// limit hit is errc::limit_exceeded, never an overflow or a crash.
+//
+// Thread-safety: none; one parser per connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "respool/resp.hpp"
+#include "respool/result.hpp"
+
+namespace respool {
+
+struct ParserLimits {
+  // Largest bulk / verbatim / blob-error / big-number payload, in bytes.
+  // Default: 512 MiB, Redis's own proto-max-bulk-len.
+  std::int64_t max_bulk_length = 512LL * 1024 * 1024;
+  // Deepest nesting of aggregates; a top-level array is depth 1.
+  std::int64_t max_depth = 64;
+  // Most elements in one aggregate (a map of n pairs counts 2n).
+  std::int64_t max_elements = 16LL * 1024 * 1024;
+  // Most bytes one reply may occupy on the wire.
+  std::int64_t max_reply_bytes = 1024LL * 1024 * 1024;
+};
+
+class Parser {
+ public:
+  explicit Parser(ParserLimits limits = {});
+  ~Parser();
+  Parser(Parser&&) noexcept;
+  Parser& operator=(Parser&&) noexcept;
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // Copy bytes in.
+  void feed(std::string_view bytes);
+  // Zero-copy input: a writable span of at least `min_size` bytes at the end
+  // of the buffer; after writing n bytes into it, call commit(n).
+  std::span<char> prepare(std::size_t min_size);
+  void commit(std::size_t n);
+
+  // The next complete reply; std::nullopt when more bytes are needed; an
+  // error (protocol_error, limit_exceeded) when the input is not RESP or
+  // breaks a limit.
+  Result<std::optional<Resp>> next();
+
+  // Bytes fed but not yet consumed by a returned reply.
+  std::size_t buffered() const noexcept;
+  // Drop all buffered bytes and partial state (after a connection reset).
+  void reset();
+
+  const ParserLimits& limits() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace respool

@@ -1,0 +1,138 @@
+// respool::Resp: one reply from Redis (RESP2 or RESP3), or the client-side
+// failure that took its place (the seed's redis.Resp).
+//
+// A Resp is a plain value (copyable, movable, no shared state). Accessors
+// never throw: each returns a Result holding the value or the reason it
+// can't (nil_reply, wrong_type, not_a_number, odd_map_length, or the reply's
+// own error when the Resp is an error).
+//
+// Borrowing accessors (bytes(), array() on an lvalue) return views into the
+// Resp; they are deleted / move out on rvalues, so `pool->cmd(...).bytes()`
+// does not compile rather than dangle, and `pool->cmd(...).array()` owns its
+// elements.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "respool/error.hpp"
+#include "respool/result.hpp"
+
+namespace respool {
+
+class Resp {
+ public:
+  enum class Type : std::uint8_t {
+    simple_string,    // RESP2/3 '+'
+    bulk_string,      // RESP2/3 '$'
+    integer,          // RESP2/3 ':'
+    array,            // RESP2/3 '*'
+    nil,              // RESP2 "$-1" / "*-1", RESP3 '_'
+    server_error,     // '-' or RESP3 blob error '!': the seed's AppErr
+    io_error,         // client side: I/O, timeout, protocol: the seed's IOErr
+    map,              // RESP3 '%': elements are key, value, key, value, ...
+    set,              // RESP3 '~'
+    double_number,    // RESP3 ','
+    boolean,          // RESP3 '#'
+    big_number,       // RESP3 '(' (kept as its decimal text)
+    verbatim_string,  // RESP3 '=' (text without the "txt:" prefix; see format())
+    push,             // RESP3 '>'
+  };
+
+  // A nil reply.
+  Resp() = default;
+
+  // --- construction (used by the parser and by tests) ---------------------
+  static Resp simple_string(std::string s);
+  static Resp bulk_string(std::string s);
+  static Resp integer_value(std::int64_t v);
+  static Resp double_value(double v);
+  static Resp boolean_value(bool v);
+  static Resp big_number(std::string digits);
+  static Resp verbatim_string(std::string format, std::string text);
+  static Resp server_error(std::string message);
+  // A client-side failure; `ec` should be non-empty.
+  static Resp io_error(std::error_code ec);
+  static Resp aggregate(Type t, std::vector<Resp> elements);  // array, map, set, push
+
+  // --- what it is ---------------------------------------------------------
+  Type type() const noexcept { return type_; }
+  bool is_nil() const noexcept { return type_ == Type::nil; }
+  bool is_server_error() const noexcept { return type_ == Type::server_error; }
+  bool is_io_error() const noexcept { return type_ == Type::io_error; }
+  bool is_aggregate() const noexcept;
+
+  // The seed's r.Err: errc::server_error for a server error reply, the
+  // client-side error for io_error, empty otherwise (nil is not an error).
+  std::error_code err() const noexcept;
+  // The server's error text ("ERR unknown command ..."), or the client-side
+  // error's message; empty when not an error.
+  std::string error_message() const;
+
+  // --- values -------------------------------------------------------------
+  // Text of simple/bulk/verbatim strings, big numbers, and the decimal text
+  // of integers and doubles (like the seed's Str()).
+  Result<std::string> str() const&;
+  Result<std::string> str() &&;
+  // A view of the bytes of a simple/bulk/verbatim string: no copy. Valid as
+  // long as this Resp lives and is not modified.
+  Result<std::string_view> bytes() const&;
+  Result<std::string_view> bytes() && = delete;
+  // Integer value; strings holding a decimal integer are parsed (seed Int64).
+  Result<std::int64_t> integer() const;
+  // Floating value of doubles, integers and numeric strings (seed Float64).
+  Result<double> number() const;
+  // RESP3 boolean, or integer 0/1 (RESP2 replies such as SISMEMBER).
+  Result<bool> boolean() const;
+  // Elements of an array, set, map (flat key, value, ...) or push.
+  Result<std::span<const Resp>> array() const&;
+  Result<std::vector<Resp>> array() &&;
+  // Elements, each converted with str(); nil or non-string elements fail.
+  Result<std::vector<std::string>> list() const;
+  // Key/value pairs of a RESP3 map, or of an array of even length (HGETALL
+  // in RESP2). Keys and values converted with str().
+  Result<std::unordered_map<std::string, std::string>> map() const;
+
+  // Verbatim string format ("txt", "mkd"); empty for other types.
+  std::string_view format() const noexcept;
+  // RESP3 attributes that preceded this reply (a map), or null.
+  const Resp* attributes() const noexcept { return attributes_.get(); }
+  void set_attributes(Resp attrs);
+
+  // Raw storage, for the parser and for serialisation in tests.
+  const std::string& text() const noexcept { return text_; }
+  const std::vector<Resp>& elements() const noexcept { return elements_; }
+  std::vector<Resp>& elements() noexcept { return elements_; }
+
+  friend bool operator==(const Resp& a, const Resp& b);
+
+  // A readable rendering for logs and test failures, e.g. `["OK", 1, nil]`.
+  std::string to_string() const;
+
+ private:
+  Result<std::string_view> view() const;
+
+  Type type_ = Type::nil;
+  bool boolean_ = false;
+  std::int64_t integer_ = 0;
+  double double_ = 0;
+  std::error_code ec_;
+  std::string text_;  // strings, error text, big number digits, verbatim "fmt:text"
+  std::vector<Resp> elements_;
+  std::unique_ptr<Resp> attributes_;
+
+ public:
+  Resp(const Resp& o);
+  Resp& operator=(const Resp& o);
+  Resp(Resp&&) noexcept = default;
+  Resp& operator=(Resp&&) noexcept = default;
+  ~Resp() = default;
+};
+
+}  // namespace respool

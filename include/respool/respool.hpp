@@ -1,0 +1,10 @@
+// respool: a C++20 Redis client whose heart is a thread-safe connection pool.
+// This umbrella header includes the whole public API.
+#pragma once
+
+#include "respool/client.hpp"
+#include "respool/encode.hpp"
+#include "respool/error.hpp"
+#include "respool/parser.hpp"
+#include "respool/resp.hpp"
+#include "respool/result.hpp"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian package respool's build, tests,
+# examples and benchmarks need, skipping what is already installed.
+# Needs root (or sudo) the first time on a fresh machine; changes nothing
+# when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config            # build
+  clang libclang-rt-14-dev lld                # sanitizers (ASan, UBSan, TSan, LSan) and libFuzzer
+  libgtest-dev libgmock-dev googletest        # tests
+  libbenchmark-dev                            # micro-benchmarks
+  libhiredis-dev                              # test-only: the differential parser oracle
+  libssl-dev                                  # TLS (OpenSSL 3)
+  libcli11-dev                                # respool-bench's command line
+  redis-server redis-tools                    # the real server the tests start, and redis-benchmark
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=()
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

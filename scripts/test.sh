@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every test of respool: installs what is missing, then builds and runs
+# the suite in three configurations (g++ debug with the consumer projects;
+# clang ASan+UBSan+LSan; clang TSan), then each libFuzzer target for a
+# bounded time. The tests start and stop their own redis-server instances on
+# free loopback ports. Ends with one line "tests: N passed, M failed".
+#
+#   scripts/test.sh            everything (what CI runs)
+#   scripts/test.sh --quick    the debug configuration only
+#
+# FUZZ_SECONDS (default 30) sets each fuzz target's time.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+
+scripts/deps.sh || { echo "test: could not install the dependencies"; exit 1; }
+
+passed=0
+failed=0
+status=0
+
+# run_suite PRESET: configure, build, ctest; adds ctest's counts to the totals.
+run_suite() {
+  local preset=$1 log
+  echo "=== $preset: build"
+  if ! { cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset"; }; then
+    echo "=== $preset: BUILD FAILED"
+    failed=$((failed + 1)); status=1
+    return
+  fi
+  echo "=== $preset: test"
+  log=$(mktemp)
+  ctest --preset "$preset" --timeout 300 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local line total nfail
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1)
+  if [ -n "$line" ]; then
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    nfail=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    passed=$((passed + total - nfail)); failed=$((failed + nfail))
+  elif [ "$rc" -ne 0 ]; then
+    failed=$((failed + 1))
+  fi
+  [ "$rc" -eq 0 ] || status=1
+  rm -f "$log"
+}
+
+# run_fuzzers: build the fuzz preset and run each target for FUZZ_SECONDS on
+# a scratch copy of its corpus (the repository's corpus stays small).
+run_fuzzers() {
+  echo "=== fuzz: build"
+  if ! { cmake --preset fuzz >/dev/null && cmake --build --preset fuzz; }; then
+    echo "=== fuzz: BUILD FAILED"; failed=$((failed + 1)); status=1; return
+  fi
+  local target work
+  for target in parser encoder; do
+    work=$(mktemp -d)
+    cp -r "fuzz/corpus/$target/." "$work/"
+    echo "=== fuzz: ${target}_fuzz for ${FUZZ_SECONDS}s"
+    if "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+         -print_final_stats=1 "$work" >"$work.log" 2>&1; then
+      grep -E 'stat::number_of_executed_units' "$work.log" || true
+      passed=$((passed + 1))
+    else
+      tail -n 40 "$work.log"; echo "=== fuzz: ${target}_fuzz FOUND A CRASH"
+      failed=$((failed + 1)); status=1
+    fi
+    rm -rf "$work" "$work.log"
+  done
+}
+
+start=$SECONDS
+run_suite debug
+if [ "$quick" -eq 0 ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_suite tsan
+  run_fuzzers
+fi
+echo "=== total time: $((SECONDS - start)) s"
+echo "tests: $passed passed, $failed failed"
+exit $status

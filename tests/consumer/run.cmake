@@ -1,0 +1,39 @@
+# Builds a consumer project against respool and runs it.
+#   MODE=find_package:     install respool to a temp prefix, then find_package(respool)
+#                          and also check the pkg-config file.
+#   MODE=add_subdirectory: add_subdirectory(respool source)
+# Variables: SOURCE_DIR (respool), WORK_DIR (scratch), MODE, CXX.
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}")
+  endif()
+  set(LAST_OUTPUT "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(gen -G Ninja -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=Release)
+if(MODE STREQUAL "find_package")
+  set(prefix ${WORK_DIR}/prefix)
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/lib ${gen} -DRESPOOL_BUILD_TESTS=OFF
+      -DRESPOOL_BUILD_EXAMPLES=OFF -DRESPOOL_BUILD_TOOLS=OFF -DCMAKE_INSTALL_PREFIX=${prefix})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/lib)
+  run(${CMAKE_COMMAND} --install ${WORK_DIR}/lib)
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer/find_package -B ${WORK_DIR}/app ${gen}
+      -DCMAKE_PREFIX_PATH=${prefix})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
+  run(${WORK_DIR}/app/app)
+  # pkg-config: the installed .pc file compiles and links the same program.
+  file(GLOB pcdir ${prefix}/lib*/pkgconfig)
+  run(${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pcdir} pkg-config --cflags --libs respool)
+  string(STRIP "${LAST_OUTPUT}" flags)
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  run(${CXX} ${SOURCE_DIR}/tests/consumer/main.cpp -o ${WORK_DIR}/app-pc ${flags})
+  run(${WORK_DIR}/app-pc)
+else()
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer/add_subdirectory -B ${WORK_DIR}/app ${gen}
+      -DRESPOOL_SOURCE_DIR=${SOURCE_DIR})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
+  run(${WORK_DIR}/app/app)
+endif()
+message(STATUS "consumer ${MODE}: ok")

@@ -1,0 +1,206 @@
+#include "redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace respool::test {
+namespace {
+
+int connect_loopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    throw std::runtime_error("free_port: bind failed");
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
+  char tmpl[] = "/tmp/respool-redis-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("RedisServer: mkdtemp failed");
+  dir_ = tmpl;
+  for (int attempt = 0;; ++attempt) {
+    port_ = options_.port ? options_.port : free_port();
+    try {
+      start();
+      return;
+    } catch (const std::exception&) {
+      // Another process may have taken the port between free_port() and
+      // the server's bind: try another one.
+      if (options_.port || attempt == 4) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+        throw;
+      }
+    }
+  }
+}
+
+RedisServer::~RedisServer() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string RedisServer::addr() const { return "127.0.0.1:" + std::to_string(port_); }
+
+void RedisServer::start() {
+  if (pid_ > 0) return;
+  const std::string port = std::to_string(port_);
+  std::vector<std::string> args = {"redis-server",
+                                   "--port",
+                                   port,
+                                   "--bind",
+                                   "127.0.0.1 -::1",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no",
+                                   "--dir",
+                                   dir_,
+                                   "--unixsocket",
+                                   unix_path(),
+                                   "--unixsocketperm",
+                                   "700",
+                                   "--enable-debug-command",
+                                   "yes",
+                                   "--logfile",
+                                   dir_ + "/redis.log",
+                                   "--daemonize",
+                                   "no"};
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("RedisServer: fork failed");
+  if (pid == 0) {
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("redis-server exited at start; log:\n" + read_file(dir_ + "/redis.log"));
+    }
+    try {
+      if (raw_command("PING").rfind("+PONG", 0) == 0 || raw_command("PING").rfind("-NOAUTH", 0) == 0) return;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill();
+  throw std::runtime_error("redis-server did not answer PING within 10 s");
+}
+
+void RedisServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGCONT);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void RedisServer::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGCONT);
+  ::kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill();
+}
+
+void RedisServer::freeze() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
+std::string RedisServer::raw_command(const std::string& line) const {
+  int fd = connect_loopback(port_);
+  if (fd < 0) throw std::runtime_error("raw_command: connect failed");
+  std::string out = line + "\r\n";
+  if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+    ::close(fd);
+    throw std::runtime_error("raw_command: send failed");
+  }
+  std::string reply;
+  char buf[4096];
+  // Simple-string, error and integer replies end at the first CRLF; a bulk
+  // reply needs its length line plus payload: read until a short pause.
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, reply.empty() ? 5000 : 20) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (reply.empty()) throw std::runtime_error("raw_command: no reply");
+  return reply;
+}
+
+RedisServer& shared_server() {
+  static RedisServer server;
+  return server;
+}
+
+}  // namespace respool::test
