@@ -1,0 +1,399 @@
+// respool::Resp: construction, accessors, comparison and rendering.
+#include "respool/resp.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace respool {
+namespace {
+
+bool is_string_type(Resp::Type t) noexcept {
+  return t == Resp::Type::simple_string || t == Resp::Type::bulk_string || t == Resp::Type::verbatim_string;
+}
+
+// The decimal text of an integer.
+std::string integer_text(std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 20 characters always fit
+  return std::string(buf, end);
+}
+
+// The shortest text that reads back as the same double; "inf", "-inf", "nan"
+// as Redis writes them.
+std::string double_text(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // the shortest form of a double is at most 24 characters
+  return std::string(buf, end);
+}
+
+// A whole string as a decimal int64: optional '-', digits, nothing else.
+Result<std::int64_t> parse_integer(std::string_view s) {
+  std::int64_t v = 0;
+  const char* first = s.data();
+  const char* last = s.data() + s.size();
+  if (first == last) return errc::not_a_number;
+  auto [ptr, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc{} || ptr != last) return errc::not_a_number;
+  return v;
+}
+
+// A whole string as a double, as Redis writes them: decimal or exponent
+// form, "inf", "+inf", "-inf", "nan" (any case).
+Result<double> parse_double(std::string_view s) {
+  if (s.empty()) return errc::not_a_number;
+  if (s.front() == '+') {
+    s.remove_prefix(1);
+    if (s.empty() || s.front() == '-' || s.front() == '+') return errc::not_a_number;
+  }
+  double v = 0;
+  const char* last = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), last, v, std::chars_format::general);
+  if (ec != std::errc{} || ptr != last) return errc::not_a_number;
+  return v;
+}
+
+void append_quoted(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\r': out += "\\r"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u >= 0x7f) {
+          out += "\\x";
+          out.push_back(hex[u >> 4]);
+          out.push_back(hex[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void render(std::string& out, const Resp& r);
+
+void render_elements(std::string& out, const Resp& r, const char* open, const char* close, bool pairs) {
+  out += open;
+  const auto& els = r.elements();
+  for (std::size_t i = 0; i < els.size(); ++i) {
+    if (i > 0) out += (pairs && i % 2 == 1) ? ": " : ", ";
+    render(out, els[i]);
+  }
+  out += close;
+}
+
+void render(std::string& out, const Resp& r) {
+  if (const Resp* a = r.attributes()) {
+    out += "(attributes ";
+    render(out, *a);
+    out += ") ";
+  }
+  switch (r.type()) {
+    case Resp::Type::simple_string:
+    case Resp::Type::bulk_string: append_quoted(out, r.text()); break;
+    case Resp::Type::verbatim_string:
+      out += "(verbatim ";
+      out += r.format();
+      out += ") ";
+      append_quoted(out, *r.bytes());
+      break;
+    case Resp::Type::integer:
+    case Resp::Type::double_number: out += *r.str(); break;
+    case Resp::Type::big_number:
+      out += "(big number) ";
+      out += r.text();
+      break;
+    case Resp::Type::boolean: out += *r.boolean() ? "true" : "false"; break;
+    case Resp::Type::nil: out += "nil"; break;
+    case Resp::Type::server_error:
+      out += "(error) ";
+      out += r.text();
+      break;
+    case Resp::Type::io_error:
+      out += "(io error) ";
+      out += r.error_message();
+      break;
+    case Resp::Type::array: render_elements(out, r, "[", "]", false); break;
+    case Resp::Type::set: render_elements(out, r, "(set) [", "]", false); break;
+    case Resp::Type::push: render_elements(out, r, "(push) [", "]", false); break;
+    case Resp::Type::map: render_elements(out, r, "{", "}", true); break;
+  }
+}
+
+}  // namespace
+
+// --- construction ----------------------------------------------------------
+
+Resp Resp::simple_string(std::string s) {
+  Resp r;
+  r.type_ = Type::simple_string;
+  r.text_ = std::move(s);
+  return r;
+}
+
+Resp Resp::bulk_string(std::string s) {
+  Resp r;
+  r.type_ = Type::bulk_string;
+  r.text_ = std::move(s);
+  return r;
+}
+
+Resp Resp::integer_value(std::int64_t v) {
+  Resp r;
+  r.type_ = Type::integer;
+  r.integer_ = v;
+  return r;
+}
+
+Resp Resp::double_value(double v) {
+  Resp r;
+  r.type_ = Type::double_number;
+  r.double_ = v;
+  return r;
+}
+
+Resp Resp::boolean_value(bool v) {
+  Resp r;
+  r.type_ = Type::boolean;
+  r.boolean_ = v;
+  return r;
+}
+
+Resp Resp::big_number(std::string digits) {
+  Resp r;
+  r.type_ = Type::big_number;
+  r.text_ = std::move(digits);
+  return r;
+}
+
+Resp Resp::verbatim_string(std::string format, std::string text) {
+  Resp r;
+  r.type_ = Type::verbatim_string;
+  r.text_.reserve(format.size() + 1 + text.size());
+  r.text_.append(format).push_back(':');
+  r.text_.append(text);
+  return r;
+}
+
+Resp Resp::server_error(std::string message) {
+  Resp r;
+  r.type_ = Type::server_error;
+  r.text_ = std::move(message);
+  return r;
+}
+
+Resp Resp::io_error(std::error_code ec) {
+  Resp r;
+  r.type_ = Type::io_error;
+  r.ec_ = ec;
+  return r;
+}
+
+Resp Resp::aggregate(Type t, std::vector<Resp> elements) {
+  Resp r;
+  r.type_ = t;
+  r.elements_ = std::move(elements);
+  return r;
+}
+
+Resp::Resp(const Resp& o)
+    : type_(o.type_),
+      boolean_(o.boolean_),
+      integer_(o.integer_),
+      double_(o.double_),
+      ec_(o.ec_),
+      text_(o.text_),
+      elements_(o.elements_),
+      attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {}
+
+Resp& Resp::operator=(const Resp& o) {
+  if (this != &o) {
+    Resp copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+// --- what it is ------------------------------------------------------------
+
+bool Resp::is_aggregate() const noexcept {
+  return type_ == Type::array || type_ == Type::map || type_ == Type::set || type_ == Type::push;
+}
+
+std::error_code Resp::err() const noexcept {
+  if (type_ == Type::server_error) return make_error_code(errc::server_error);
+  if (type_ == Type::io_error) return ec_;
+  return {};
+}
+
+std::string Resp::error_message() const {
+  if (type_ == Type::server_error) return text_;
+  if (type_ == Type::io_error) return ec_.message();
+  return {};
+}
+
+std::string_view Resp::format() const noexcept {
+  if (type_ != Type::verbatim_string) return {};
+  std::string_view t = text_;
+  return t.substr(0, t.find(':'));
+}
+
+void Resp::set_attributes(Resp attrs) { attributes_ = std::make_unique<Resp>(std::move(attrs)); }
+
+// --- values ----------------------------------------------------------------
+
+// The payload of a string type; the reason there is none otherwise.
+Result<std::string_view> Resp::view() const {
+  switch (type_) {
+    case Type::simple_string:
+    case Type::bulk_string: return std::string_view(text_);
+    case Type::verbatim_string: {
+      std::string_view t = text_;
+      const auto colon = t.find(':');
+      return colon == std::string_view::npos ? t : t.substr(colon + 1);
+    }
+    case Type::nil: return errc::nil_reply;
+    case Type::server_error:
+    case Type::io_error: return err();
+    default: return errc::wrong_type;
+  }
+}
+
+Result<std::string> Resp::str() const& {
+  switch (type_) {
+    case Type::big_number: return text_;
+    case Type::integer: return integer_text(integer_);
+    case Type::double_number: return double_text(double_);
+    default: {
+      auto v = view();
+      if (!v) return v.error();
+      return std::string(*v);
+    }
+  }
+}
+
+Result<std::string> Resp::str() && {
+  if (type_ == Type::simple_string || type_ == Type::bulk_string || type_ == Type::big_number) {
+    return std::move(text_);
+  }
+  return static_cast<const Resp&>(*this).str();
+}
+
+Result<std::string_view> Resp::bytes() const& { return view(); }
+
+Result<std::int64_t> Resp::integer() const {
+  if (type_ == Type::integer) return integer_;
+  if (type_ == Type::big_number) return parse_integer(text_);
+  if (is_string_type(type_)) return parse_integer(*view());
+  auto v = view();  // nil, errors, wrong type
+  return v.error();
+}
+
+Result<double> Resp::number() const {
+  if (type_ == Type::double_number) return double_;
+  if (type_ == Type::integer) return static_cast<double>(integer_);
+  if (type_ == Type::big_number) return parse_double(text_);
+  if (is_string_type(type_)) return parse_double(*view());
+  auto v = view();
+  return v.error();
+}
+
+Result<bool> Resp::boolean() const {
+  if (type_ == Type::boolean) return boolean_;
+  if (type_ == Type::integer) {
+    if (integer_ == 0 || integer_ == 1) return integer_ == 1;
+    return errc::wrong_type;
+  }
+  auto v = view();
+  return v ? Result<bool>(errc::wrong_type) : Result<bool>(v.error());
+}
+
+Result<std::span<const Resp>> Resp::array() const& {
+  if (is_aggregate()) return std::span<const Resp>(elements_);
+  auto v = view();
+  return v ? Result<std::span<const Resp>>(errc::wrong_type) : Result<std::span<const Resp>>(v.error());
+}
+
+Result<std::vector<Resp>> Resp::array() && {
+  if (is_aggregate()) return std::move(elements_);
+  auto v = view();
+  return v ? Result<std::vector<Resp>>(errc::wrong_type) : Result<std::vector<Resp>>(v.error());
+}
+
+Result<std::vector<std::string>> Resp::list() const {
+  auto els = array();
+  if (!els) return els.error();
+  std::vector<std::string> out;
+  out.reserve(els->size());
+  for (const Resp& e : *els) {
+    auto s = e.str();
+    if (!s) return s.error();
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<std::unordered_map<std::string, std::string>> Resp::map() const {
+  if (type_ != Type::map && type_ != Type::array) {
+    auto v = view();
+    using R = Result<std::unordered_map<std::string, std::string>>;
+    return v ? R(errc::wrong_type) : R(v.error());
+  }
+  if (elements_.size() % 2 != 0) return errc::odd_map_length;
+  std::unordered_map<std::string, std::string> out;
+  out.reserve(elements_.size() / 2);
+  for (std::size_t i = 0; i < elements_.size(); i += 2) {
+    auto k = elements_[i].str();
+    if (!k) return k.error();
+    auto v = elements_[i + 1].str();
+    if (!v) return v.error();
+    out.insert_or_assign(std::move(*k), std::move(*v));  // a repeated key: the last value wins
+  }
+  return out;
+}
+
+// --- comparison and rendering -----------------------------------------------
+
+bool operator==(const Resp& a, const Resp& b) {
+  if (a.type_ != b.type_) return false;
+  switch (a.type_) {
+    case Resp::Type::integer:
+      if (a.integer_ != b.integer_) return false;
+      break;
+    case Resp::Type::boolean:
+      if (a.boolean_ != b.boolean_) return false;
+      break;
+    case Resp::Type::double_number:
+      // Bitwise-style equality: nan equals nan, so that a parsed ",nan" compares equal to itself.
+      if (!(a.double_ == b.double_ || (std::isnan(a.double_) && std::isnan(b.double_)))) return false;
+      if (a.double_ == 0 && std::signbit(a.double_) != std::signbit(b.double_)) return false;
+      break;
+    case Resp::Type::io_error:
+      if (a.ec_ != b.ec_) return false;
+      break;
+    default: break;
+  }
+  if (a.text_ != b.text_ || a.elements_ != b.elements_) return false;
+  if ((a.attributes_ == nullptr) != (b.attributes_ == nullptr)) return false;
+  return a.attributes_ == nullptr || *a.attributes_ == *b.attributes_;
+}
+
+std::string Resp::to_string() const {
+  std::string out;
+  render(out, *this);
+  return out;
+}
+
+}  // namespace respool
