@@ -1,0 +1,137 @@
+// Client: commands, pipelining, reading replies, the critical-error state.
+//
+// The hot path, cmd(): begin_command (no syscall), encode into out_ (reused
+// buffer), one send, then normally one recv straight into the parser's
+// buffer; no allocation beyond the reply's own.
+#include "respool/client.hpp"
+
+#include <algorithm>
+
+#include "client/impl.hpp"
+#include "respool/error.hpp"
+
+namespace respool {
+
+Result<Resp> Client::Impl::read_one() {
+  bool first = true;
+  for (;;) {
+    auto r = parser.next();
+    if (!r) return r.error();
+    if (*r) return std::move(**r);
+    auto buf = parser.prepare(read_chunk);
+    auto n = socket.read_some(buf, first);
+    if (!n) return n.error();
+    parser.commit(*n);
+    first = false;
+  }
+}
+
+Resp Client::Impl::fail(Client& c, std::error_code ec) {
+  c.critical_ = ec;
+  c.impl_->socket.close();
+  c.out_.clear();
+  c.queued_ = 0;
+  c.unread_ = 0;
+  return Resp::io_error(ec);
+}
+
+std::error_code Client::Impl::flush(Client& c) {
+  auto ec = c.impl_->socket.write_all(c.out_);
+  c.out_.clear();
+  if (c.out_.capacity() > keep_out_capacity) std::string().swap(c.out_);
+  return ec;
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() = default;
+
+std::error_code Client::begin_command(std::string_view name) {
+  if (!impl_->socket.is_open()) return Impl::closed_error(*this);
+  if (queued_ != 0 || unread_ != 0) return errc::pipeline_busy;
+  note_command(name);
+  out_.clear();
+  return {};
+}
+
+Resp Client::round_trip() {
+  if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
+  auto r = impl_->read_one();
+  if (!r) return Impl::fail(*this, r.error());
+  return std::move(*r);
+}
+
+Resp Client::cmd_argv(std::span<const std::string_view> argv) {
+  if (argv.empty()) return Resp::io_error(errc::invalid_argument);
+  if (auto ec = begin_command(argv.front())) return Resp::io_error(ec);
+  encode_argv(out_, argv);
+  return round_trip();
+}
+
+Resp Client::pipe_resp() {
+  if (!impl_->socket.is_open()) {
+    out_.clear();
+    queued_ = 0;
+    unread_ = 0;
+    return Resp::io_error(Impl::closed_error(*this));
+  }
+  if (queued_ != 0) {
+    unread_ += std::exchange(queued_, 0);
+    if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
+  }
+  if (unread_ == 0) return Resp::io_error(errc::pipeline_empty);
+  auto r = impl_->read_one();
+  if (!r) return Impl::fail(*this, r.error());
+  --unread_;
+  return std::move(*r);
+}
+
+std::pair<std::size_t, std::size_t> Client::pipe_clear() {
+  const std::size_t dropped = std::exchange(queued_, 0);
+  out_.clear();
+  std::size_t discarded = 0;
+  while (unread_ != 0 && impl_->socket.is_open()) {
+    auto r = impl_->read_one();
+    if (!r) {
+      Impl::fail(*this, r.error());
+      break;
+    }
+    --unread_;
+    ++discarded;
+  }
+  unread_ = 0;
+  return {dropped, discarded};
+}
+
+Resp Client::read_reply() {
+  if (!impl_->socket.is_open()) return Resp::io_error(Impl::closed_error(*this));
+  if (queued_ != 0 || unread_ != 0) return Resp::io_error(errc::pipeline_busy);
+  auto r = impl_->read_one();
+  if (!r) return Impl::fail(*this, r.error());
+  return std::move(*r);
+}
+
+bool Client::is_closed() const noexcept { return !impl_->socket.is_open(); }
+
+void Client::close() noexcept {
+  impl_->socket.close();
+  out_.clear();
+  queued_ = 0;
+  unread_ = 0;
+}
+
+bool Client::is_clean() const noexcept {
+  return impl_->socket.is_open() && queued_ == 0 && unread_ == 0 && session_ == 0 &&
+         impl_->parser.buffered() == 0;
+}
+
+void Client::set_timeouts(std::chrono::nanoseconds read, std::chrono::nanoseconds write) {
+  impl_->socket.set_timeouts(read, write);
+}
+
+const std::string& Client::network() const noexcept { return impl_->network; }
+const std::string& Client::addr() const noexcept { return impl_->addr; }
+const DialOptions& Client::options() const noexcept { return impl_->options; }
+int Client::native_handle() const noexcept { return impl_->socket.fd(); }
+
+}  // namespace respool

@@ -1,0 +1,59 @@
+// Client::Impl: what a Client owns besides its output buffer and counters
+// (private to src/client/).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "net/socket.hpp"
+#include "respool/client.hpp"
+#include "respool/error.hpp"
+
+namespace respool {
+
+// Bits of Client::session_ (see Client::is_clean and session.cpp).
+namespace session {
+inline constexpr std::uint8_t in_multi = 1;  // MULTI sent, no EXEC / DISCARD yet
+inline constexpr std::uint8_t watching = 2;  // WATCH sent, no UNWATCH / EXEC / DISCARD yet
+inline constexpr std::uint8_t changed = 4;   // a command changed the session (sticky)
+}  // namespace session
+
+// Each read asks the parser for at least this much room, so a typical reply
+// arrives in one recv.
+inline constexpr std::size_t read_chunk = 16 * 1024;
+// After a write, an output buffer bigger than this is released rather than
+// kept for the next command.
+inline constexpr std::size_t keep_out_capacity = 4 * 1024 * 1024;
+
+struct Client::Impl {
+  Impl(std::string network_, std::string addr_, const DialOptions& options_, net::Socket socket_)
+      : network(std::move(network_)),
+        addr(std::move(addr_)),
+        options(options_),
+        socket(std::move(socket_)),
+        parser(options_.limits) {}
+
+  std::string network;
+  std::string addr;
+  DialOptions options;
+  net::Socket socket;
+  Parser parser;
+
+  // The next reply: from bytes already buffered, else read straight into the
+  // parser's buffer. Any error is critical.
+  Result<Resp> read_one();
+
+  // The error a call on a closed client returns.
+  static std::error_code closed_error(const Client& c) noexcept {
+    return c.critical_ ? c.critical_ : std::error_code(errc::client_closed);
+  }
+  // Record a critical error: close the socket, forget the pipeline.
+  static Resp fail(Client& c, std::error_code ec);
+  // Write c.out_ in one send (as far as the kernel takes it), then empty it.
+  static std::error_code flush(Client& c);
+};
+
+}  // namespace respool
