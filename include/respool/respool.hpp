@@ -6,5 +6,6 @@
 #include "respool/encode.hpp"
 #include "respool/error.hpp"
 #include "respool/parser.hpp"
+#include "respool/pool.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"

@@ -1,0 +1,291 @@
+// respool::Pool: a thread-safe pool of Redis connections (the seed's
+// radix.v2 pool.Pool), with its options, statistics and an RAII handle.
+//
+//   auto [pool, err] = respool::Pool::create("tcp", "127.0.0.1:6379", 10);
+//   respool::Resp r = pool->cmd("SET", "key", 42);       // get + cmd + put
+//   if (auto c = pool->get()) { (*c)->cmd("GET", "key"); pool->put(std::move(*c)); }
+//   if (respool::Lease l = pool->lease()) l->cmd("GET", "key");  // put when l dies
+//
+// Thread-safety: every Pool member function may be called from any thread at
+// any time, concurrently with every other one (empty() included). A Client
+// handed out by the pool belongs to its caller alone until it is put back.
+// A Lease is a value owned by one thread at a time.
+//
+// Blocking: get() (and cmd(), lease()) may wait for a connection (bounded by
+// PoolOptions::get_timeout when set) and may dial one (bounded by the dial's
+// own timeouts). put(), avail(), stats() never block on I/O; empty() waits
+// only for the background thread to stop (it interrupts a ping in flight).
+// The pool's lock is never held across a dial, a command or a close.
+//
+// Errors are values: get() returns Result, cmd() returns a Resp carrying the
+// error, put() returns a std::error_code. Nothing here throws, except what a
+// user-supplied DialFunc throws (passed through) and std::bad_alloc.
+//
+// See docs/pool.md for every option, default and difference from the Go pool.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "respool/client.hpp"
+#include "respool/error.hpp"
+#include "respool/resp.hpp"
+#include "respool/result.hpp"
+
+namespace respool {
+
+namespace detail {
+class PoolState;
+}
+
+// How the pool opens each connection (the seed's DialFunc): it is called for
+// the connections dialed by create() and for every one dialed on demand, with
+// the network and address given to create(). Use it to run AUTH, SELECT,
+// CLIENT SETNAME ... on each new connection. Whatever session state the
+// function leaves behind is the connection's baseline: the pool does not
+// count it as "dirty" (see Client::is_clean). It must not leave the
+// connection inside MULTI or WATCH, with replies unread, or in SUBSCRIBE or
+// MONITOR mode. It may be called from any thread that calls get(), several
+// at once; it is never called with the pool's lock held.
+using DialFunc =
+    std::function<Result<std::unique_ptr<Client>>(std::string_view network, std::string_view addr)>;
+
+// The seed's CreateLimit(headroom, interval): once no connection is idle, up
+// to `headroom` connections are dialed as fast as needed; after that at most
+// one per `interval` (a token bucket of capacity `headroom`, one token back
+// per interval, full at creation). A get() that needs a new connection and
+// finds no token waits for whichever comes first: a returned connection, the
+// next token, or get_timeout. A failed dial still spends its token.
+// interval == 0: no limit. headroom == 0: every creation waits for a token;
+// the first one is due one interval after create().
+struct CreateLimit {
+  int headroom = 0;
+  std::chrono::nanoseconds interval{0};
+};
+
+// The seed's OnFullBuffer(size, drainInterval): a connection put back while
+// the main pool holds `size` idle ones goes to an overflow buffer of `size`
+// connections instead of being closed; every `drain_interval` one connection
+// leaves the buffer (into the main pool if it has room, closed otherwise).
+// get() takes from the buffer directly when the main pool is empty.
+// size > 0 needs drain_interval > 0.
+struct OnFullBuffer {
+  int size = 0;
+  std::chrono::nanoseconds drain_interval{0};
+};
+
+// Options of Pool::create. Defaults are the seed's: no creation limit, no
+// overflow buffer, no get timeout, a ping every 10 s / size. Every duration
+// must be >= 0 (zero = off), every count >= 0; anything else makes create()
+// fail with errc::invalid_argument. Every member has a default initializer,
+// so designated initializers (`PoolOptions{.dial = df}`) name only what they
+// change, without -Wmissing-field-initializers noise.
+struct PoolOptions {
+  // Empty: Client::dial(network, addr, dial_options).
+  DialFunc dial{};
+  // Used by the default dial function only.
+  DialOptions dial_options{};
+  // Unset: no limit.
+  std::optional<CreateLimit> create_limit{};
+  // Longest time get() waits for a connection (not counting the time spent
+  // dialing one, which is bounded by the dial's own timeouts). Zero: no limit.
+  std::chrono::nanoseconds get_timeout{0};
+  // Unset: no overflow buffer (a connection put back into a full pool is
+  // closed).
+  std::optional<OnFullBuffer> on_full_buffer{};
+  // Every ping_interval the pool sends PING over the connection idle the
+  // longest. Unset: 10 s / size (no pings when size == 0). Zero: no pings.
+  std::optional<std::chrono::nanoseconds> ping_interval{};
+  // The read and write timeout of each PING; must be > 0. A ping that fails
+  // or times out discards its connection.
+  std::chrono::nanoseconds ping_timeout = std::chrono::seconds(1);
+  // Cap on open connections: idle + handed out + being dialed. At the cap,
+  // get() waits for a connection to come back (subject to get_timeout).
+  // Zero: no cap.
+  int max_open = 0;
+  // An idle connection unused for this long is closed. Zero: never.
+  std::chrono::nanoseconds idle_timeout{0};
+  // A connection is closed once it is this old: each connection's lifetime is
+  // drawn at random in [0.9, 1.0] x max_lifetime, so connections dialed
+  // together don't all expire together. A connection handed out when it
+  // expires is closed when it comes back. Zero: no limit.
+  std::chrono::nanoseconds max_lifetime{0};
+};
+
+// A snapshot of a pool's counters (rule 24). Counters only grow; the last
+// four fields are current values (a connection out for a PING is in none of
+// them for that moment).
+struct PoolStats {
+  std::uint64_t gets = 0;                 // get() calls (also through cmd() and lease())
+  std::uint64_t waits = 0;                // get() calls that had to wait
+  std::chrono::nanoseconds wait_time{0};  // total time spent waiting
+  std::uint64_t get_timeouts = 0;         // get() calls that failed with get_timeout
+  std::uint64_t dials = 0;                // connections dialed successfully
+  std::uint64_t dial_errors = 0;          // dials that failed
+  std::uint64_t pings = 0;                // PINGs sent
+  std::uint64_t foreign_puts = 0;         // put() of a connection this pool didn't hand out
+  // Connections closed by the pool, by reason.
+  std::uint64_t closed_full = 0;      // put back (or drained) into a full pool
+  std::uint64_t closed_critical = 0;  // put back closed or after a critical error
+  std::uint64_t closed_unclean = 0;   // put back with unread replies, in MULTI, SUBSCRIBE, after SELECT ...
+  std::uint64_t closed_ping_failed = 0;  // PING failed or timed out
+  std::uint64_t closed_idle = 0;         // idle longer than idle_timeout
+  std::uint64_t closed_lifetime = 0;     // older than its lifetime
+  std::uint64_t closed_emptied = 0;      // closed by empty(), or put back after it
+  int idle = 0;                          // idle in the main pool
+  int overflow = 0;                      // idle in the overflow buffer
+  int in_use = 0;                        // handed out and not yet put back (a Client destroyed by its
+                                         // caller instead of being put back stays counted here)
+  int dialing = 0;                       // dials in progress
+};
+
+class Lease;
+
+class Pool {
+ public:
+  struct CreateResult {
+    std::shared_ptr<Pool> pool;  // never null
+    std::error_code error;       // empty on success
+  };
+
+  // The seed's New / NewCustom. Pre-dials up to `size` connections (at most
+  // max_open when set) one after the other and stops at the first failure, so
+  // it blocks for at most one failed dial (its connect timeout) beyond the
+  // successful ones.
+  //   - Bad arguments (network neither "tcp" nor "unix": unknown_network; an
+  //     address that can't be parsed: bad_address; a negative size, count or
+  //     duration, an overflow buffer without a drain interval, ping_timeout
+  //     <= 0: invalid_argument): nothing is dialed and the returned pool is
+  //     already closed; every get() fails with that same error.
+  //   - A dial that fails: a usable pool holding the connections dialed so
+  //     far, and the dial's error (the pool dials again on demand).
+  // `size` is the most idle connections the pool keeps, not a cap on open
+  // connections (see max_open).
+  static CreateResult create(std::string_view network, std::string_view addr, int size,
+                             PoolOptions options = {});
+
+  // Implies empty().
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // A connection for the caller's exclusive use; give it back with put().
+  // Order: the idle connection returned most recently (LIFO), from the main
+  // pool, then from the overflow buffer; else a new one dialed at once (with
+  // no creation limit and below max_open); else wait, first come first
+  // served, for a returned connection or the right to dial. Idle connections
+  // past idle_timeout or their lifetime are closed, never handed out.
+  // Errors: pool_closed (after empty(); a waiting get() wakes at once),
+  // get_timeout, the configuration error of a pool created closed, or the
+  // dial's error. Blocks: see the top of this file.
+  [[nodiscard]] Result<std::unique_ptr<Client>> get();
+
+  // Give a connection back. Never blocks on I/O (a connection to close is
+  // closed after the pool's lock is released, on the caller's thread).
+  //   - null: nothing happens; returns {}.
+  //   - a connection this pool did not hand out (another pool's, or one from
+  //     Client::dial): it is closed and destroyed; returns
+  //     errc::foreign_connection. A connection this pool already holds idle
+  //     (a second put of the same object): not touched again; returns
+  //     errc::foreign_connection.
+  //   - closed, or its last error was critical: discarded.
+  //   - not clean (unread replies, inside MULTI or WATCH, after SUBSCRIBE,
+  //     MONITOR, SELECT, AUTH, CLIENT ...): closed, never handed to another
+  //     caller (rule 12; no RESET: see docs/pool.md).
+  //   - after empty(): closed; returns errc::pool_closed.
+  //   - otherwise: to the longest-waiting get() if any, else the main pool,
+  //     else the overflow buffer, else closed. Its read/write timeouts are
+  //     reset to those it was dialed with.
+  std::error_code put(std::unique_ptr<Client> client) noexcept;
+
+  // get(), one command, put(): the seed's Pool.Cmd. A failed get() comes back
+  // as a Resp of type io_error carrying the get error.
+  template <CommandArg... Args>
+  Resp cmd(std::string_view name, const Args&... args) {
+    auto c = get();
+    if (!c) return Resp::io_error(c.error());
+    Resp r = (*c)->cmd(name, args...);
+    put(std::move(*c));
+    return r;
+  }
+
+  // get() wrapped in an RAII handle that puts the connection back when it is
+  // destroyed (the seed's `defer p.Put(conn)`). Blocks like get().
+  [[nodiscard]] Lease lease();
+
+  // Idle connections: main pool plus overflow buffer (not those handed out).
+  int avail() const;
+
+  // Close every idle connection, stop the background thread (interrupting a
+  // ping in flight), wake every waiting get() with pool_closed, and make
+  // every later get() fail with pool_closed. Connections handed out are
+  // closed when they come back. Idempotent; safe to call from several threads
+  // at once (each returns once the pool is fully shut down).
+  void empty();
+
+  // As given to create().
+  const std::string& network() const noexcept;
+  const std::string& addr() const noexcept;
+
+  // A consistent snapshot of the counters.
+  PoolStats stats() const;
+
+ private:
+  explicit Pool(std::shared_ptr<detail::PoolState> state) noexcept;
+  std::shared_ptr<detail::PoolState> state_;
+};
+
+// A connection taken from a pool, put back when the Lease is destroyed or
+// reset(). Move-only. It holds the pool's internal state, not the Pool, so it
+// stays safe after the Pool is destroyed: the connection is then closed when
+// the Lease lets it go.
+//
+//   respool::Lease l = pool->lease();
+//   if (!l) return l.error();
+//   l->cmd("MULTI"); ...
+class Lease {
+ public:
+  // An empty lease with no error.
+  Lease() noexcept = default;
+  Lease(Lease&& other) noexcept = default;
+  // Puts back the connection held, then takes other's.
+  Lease& operator=(Lease&& other) noexcept;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() { reset(); }
+
+  // True when it holds a connection.
+  explicit operator bool() const noexcept { return client_ != nullptr; }
+  // Why get() failed; empty when it holds a connection.
+  std::error_code error() const noexcept { return error_; }
+
+  // Precondition: it holds a connection.
+  Client* operator->() const noexcept { return client_.get(); }
+  Client& operator*() const noexcept { return *client_; }
+  Client* get() const noexcept { return client_.get(); }
+
+  // Put the connection back now (no-op when empty). The lease becomes empty.
+  void reset() noexcept;
+  // Take the connection out of the lease: the caller now owns it and should
+  // give it back with pool->put(). The lease becomes empty.
+  [[nodiscard]] std::unique_ptr<Client> release() noexcept { return std::move(client_); }
+
+ private:
+  friend class Pool;
+  Lease(std::shared_ptr<detail::PoolState> state, std::unique_ptr<Client> client) noexcept
+      : state_(std::move(state)), client_(std::move(client)) {}
+  explicit Lease(std::error_code error) noexcept : error_(error) {}
+
+  std::shared_ptr<detail::PoolState> state_;
+  std::unique_ptr<Client> client_;
+  std::error_code error_;
+};
+
+}  // namespace respool

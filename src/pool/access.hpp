@@ -1,0 +1,50 @@
+// PoolAccess: the pool's bookkeeping on its clients (private). Client
+// befriends it; nothing else touches Client's private members.
+//
+//   owner_: which pool a client belongs to and where it is. A pool sets it to
+//   its state while the client is handed out, and to the state's idle tag
+//   while the client sits idle in the pool; put() accepts only the former.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <system_error>
+
+#include "client/impl.hpp"
+#include "respool/client.hpp"
+#include "respool/error.hpp"
+
+namespace respool {
+
+struct PoolAccess {
+  static const void* owner(const Client& c) noexcept { return c.owner_; }
+  static void set_owner(Client& c, const void* owner) noexcept { c.owner_ = owner; }
+
+  // A client just returned by a dial function: accept the session state it
+  // set up (AUTH, SELECT, CLIENT SETNAME ... by a custom DialFunc) as its
+  // baseline. Fails when the client can't be pooled: closed, already owned
+  // by a pool, or left inside MULTI / WATCH or with replies owed.
+  static std::error_code adopt(Client& c) noexcept {
+    if (c.is_closed()) return c.last_critical() ? c.last_critical() : make_error_code(errc::client_closed);
+    if (c.owner_ != nullptr) return errc::invalid_argument;
+    c.session_ = static_cast<std::uint8_t>(c.session_ & ~session::changed);
+    if (!c.is_clean()) return errc::invalid_argument;
+    return {};
+  }
+
+  // Back to the timeouts the client was dialed with (no system call: the
+  // socket applies them lazily).
+  static void reset_timeouts(Client& c) noexcept {
+    auto& s = c.impl_->socket;
+    const auto& o = c.impl_->options;
+    if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)
+      s.set_timeouts(o.read_timeout, o.write_timeout);
+  }
+
+  static void set_timeouts(Client& c, std::chrono::nanoseconds read,
+                           std::chrono::nanoseconds write) noexcept {
+    c.impl_->socket.set_timeouts(read, write);
+  }
+};
+
+}  // namespace respool

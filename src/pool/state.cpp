@@ -1,0 +1,309 @@
+// PoolState: get, put, waiting and hand-off (see state.hpp for the design).
+//
+// The fast paths: get() with an idle connection and put() into a pool with
+// room are one lock/unlock each, no allocation, and no clock read unless
+// idle_timeout or max_lifetime is set.
+#include "pool/state.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "pool/access.hpp"
+#include "respool/error.hpp"
+
+namespace respool::detail {
+
+PoolState::PoolState(std::string_view network_, std::string_view addr_, Config config, std::error_code error)
+    : network(network_),
+      addr(addr_),
+      cfg_(std::move(config)),
+      timed_(cfg_.timed()),
+      closed_(static_cast<bool>(error)),
+      closed_error_(error ? error : make_error_code(errc::pool_closed)),
+      main_(static_cast<std::size_t>(cfg_.size)),
+      overflow_(static_cast<std::size_t>(cfg_.overflow)),
+      rng_(static_cast<std::minstd_rand::result_type>(std::random_device{}())) {
+  const auto now = clock::now();
+  if (cfg_.create_interval.count() > 0)
+    bucket_ = TokenBucket(cfg_.create_headroom, cfg_.create_interval, now);
+  next_ping_ = now + cfg_.ping_interval;
+  next_drain_ = now + cfg_.drain_interval;
+}
+
+PoolState::~PoolState() { shutdown(); }
+
+// --- get ------------------------------------------------------------------
+
+std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead& dead) {
+  for (;;) {
+    Ring<Idle>* r = !main_.empty() ? &main_ : !overflow_.empty() ? &overflow_ : nullptr;
+    if (r == nullptr) return nullptr;
+    Idle e = r->pop_back();
+    if (timed_ && expired(e, now)) {
+      retire_expired_locked(e, now);
+      dead.push_back(std::move(e.conn));
+      continue;
+    }
+    ++out_;
+    PoolAccess::set_owner(*e.conn, this);
+    return std::move(e.conn);
+  }
+}
+
+Result<std::unique_ptr<Client>> PoolState::get() {
+  Lock lk(m_);
+  ++st_.gets;
+  // Fast path: an idle connection in the main pool and no deadlines to check.
+  if (!timed_ && !main_.empty() && !closed_) [[likely]] {
+    Client* c = main_.back().conn.release();
+    main_.drop_back();
+    ++out_;
+    lk.unlock();
+    PoolAccess::set_owner(*c, this);
+    return std::unique_ptr<Client>(c);
+  }
+  return get_locked(lk);
+}
+
+Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk) {
+  if (closed_) return closed_error_;
+  Dead dead;  // expired idle connections, closed once the lock is released
+  const auto now = timed_ ? clock::now() : clock::time_point{};
+  if (auto c = take_idle_locked(now, dead)) {
+    lk.unlock();
+    return c;
+  }
+  if (!dead.empty()) kick_front_locked();  // room under max_open for a waiter
+  // Nothing idle. Dial at once when nobody waits ahead of us and the limits
+  // allow it; otherwise wait in line.
+  if (head_ == nullptr && below_cap_locked() && bucket_.try_take(bucket_.enabled() ? clock::now() : now)) {
+    ++dialing_;
+    lk.unlock();
+    dead.clear();
+    return dial_reserved();
+  }
+  auto r = wait(lk);
+  if (lk.owns_lock()) lk.unlock();
+  return r;  // `dead` is closed here, with no lock held
+}
+
+Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk) {
+  Waiter w;
+  link_back(&w);
+  ++st_.waits;
+  const auto start = clock::now();
+  const auto deadline = cfg_.get_timeout.count() > 0 ? start + cfg_.get_timeout : clock::time_point::max();
+  auto account = [&](clock::time_point now) { st_.wait_time += now - start; };
+
+  for (;;) {
+    if (w.conn) {  // handed over by put(); unlinked, out_ counted, owner set
+      account(clock::now());
+      return std::move(w.conn);
+    }
+    if (w.error) {  // empty(); unlinked
+      account(clock::now());
+      return w.error;
+    }
+    const auto now = clock::now();
+    w.kicked = false;
+    auto until = deadline;
+    if (head_ == &w && below_cap_locked()) {
+      if (bucket_.try_take(now)) {
+        unlink(&w);
+        account(now);
+        ++dialing_;
+        kick_front_locked();  // the next in line may be able to dial too
+        lk.unlock();
+        return dial_reserved();
+      }
+      w.watching = true;
+      until = std::min(until, bucket_.next_token());
+    } else {
+      w.watching = false;
+    }
+    if (now >= deadline) {
+      unlink(&w);
+      account(now);
+      ++st_.get_timeouts;
+      kick_front_locked();
+      return errc::get_timeout;
+    }
+    if (until == clock::time_point::max()) {
+      w.cv.wait(lk);
+    } else {
+      w.cv.wait_until(lk, until);
+    }
+  }
+}
+
+void PoolState::link_back(Waiter* w) noexcept {
+  w->prev = tail_;
+  w->next = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next = w;
+  } else {
+    head_ = w;
+  }
+  tail_ = w;
+}
+
+void PoolState::unlink(Waiter* w) noexcept {
+  (w->prev != nullptr ? w->prev->next : head_) = w->next;
+  (w->next != nullptr ? w->next->prev : tail_) = w->prev;
+  w->prev = w->next = nullptr;
+}
+
+void PoolState::kick_front_locked() noexcept {
+  Waiter* f = head_;
+  if (f == nullptr || f->kicked || f->watching || !below_cap_locked()) return;
+  f->kicked = true;
+  f->cv.notify_one();
+}
+
+// --- put ------------------------------------------------------------------
+
+std::unique_ptr<Client> PoolState::return_locked(Idle&& e) {
+  if (head_ != nullptr) {
+    // Straight to the longest-waiting get(). Notified under the lock: the
+    // waiter's node lives on its stack and may vanish once the lock is free.
+    Waiter* w = head_;
+    unlink(w);
+    PoolAccess::set_owner(*e.conn, this);
+    w->conn = std::move(e.conn);
+    ++out_;
+    w->cv.notify_one();
+    kick_front_locked();
+    return nullptr;
+  }
+  PoolAccess::set_owner(*e.conn, &idle_tag_);
+  if (!main_.full()) {
+    if (timed_) note_deadline_locked(deadline_of(e));
+    main_.push_back(std::move(e));
+    return nullptr;
+  }
+  if (!overflow_.full()) {
+    if (overflow_.empty()) {
+      const auto now = clock::now();
+      if (next_drain_ < now) next_drain_ = now + cfg_.drain_interval;
+      note_deadline_locked(next_drain_);
+    }
+    if (timed_) note_deadline_locked(deadline_of(e));
+    overflow_.push_back(std::move(e));
+    return nullptr;
+  }
+  ++st_.closed_full;
+  forget_locked(e.conn.get());
+  return std::move(e.conn);
+}
+
+std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
+  if (!c) return {};
+  Client& client = *c;
+  if (PoolAccess::owner(client) != this) return put_foreign(std::move(c), PoolAccess::owner(client));
+  // Fast path: clean, no deadlines, nobody waiting, room in the main pool.
+  if (!timed_ && client.is_clean()) [[likely]] {
+    PoolAccess::reset_timeouts(client);
+    std::unique_lock lk(m_);
+    if (head_ == nullptr && !closed_ && !main_.full()) [[likely]] {
+      --out_;
+      PoolAccess::set_owner(client, &idle_tag_);
+      main_.push_slot().conn = std::move(c);
+      return {};
+    }
+  }
+  return put_slow(std::move(c));
+}
+
+std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
+  const Why why = c->is_clean() ? Why::keep : c->is_closed() ? Why::critical : Why::unclean;
+  if (why == Why::keep) PoolAccess::reset_timeouts(*c);
+  const auto now = timed_ ? clock::now() : clock::time_point{};
+
+  std::unique_ptr<Client> doomed;  // closed after the lock is released
+  std::error_code result;
+  {
+    std::lock_guard lk(m_);
+    --out_;
+    if (closed_) {
+      ++st_.closed_emptied;
+      doomed = std::move(c);
+      result = errc::pool_closed;
+    } else if (why != Why::keep) {
+      ++(why == Why::critical ? st_.closed_critical : st_.closed_unclean);
+      forget_locked(c.get());
+      doomed = std::move(c);
+      kick_front_locked();
+    } else {
+      const auto expires = lifetime_locked(c.get());
+      Idle e{std::move(c), now, expires};
+      if (timed_ && e.expires <= now) {
+        ++st_.closed_lifetime;
+        forget_locked(e.conn.get());
+        doomed = std::move(e.conn);
+        kick_front_locked();
+      } else {
+        doomed = return_locked(std::move(e));
+      }
+    }
+  }
+  return result;  // `doomed` (if any) is closed here, outside the lock
+}
+
+std::error_code PoolState::put_foreign(std::unique_ptr<Client>&& c, const void* owner) noexcept {
+  if (owner == &idle_tag_) {
+    // Already idle in this pool (a second put of the same object): it is
+    // owned by the pool, not by this unique_ptr.
+    (void)c.release();
+  } else {
+    c.reset();  // closes it
+  }
+  std::lock_guard lk(m_);
+  ++st_.foreign_puts;
+  return errc::foreign_connection;
+}
+
+// --- deadlines --------------------------------------------------------------
+
+clock::time_point PoolState::deadline_of(const Idle& e) const noexcept {
+  auto t = e.expires;
+  if (cfg_.idle_timeout.count() > 0) t = std::min(t, e.since + cfg_.idle_timeout);
+  return t;
+}
+
+void PoolState::retire_expired_locked(const Idle& e, clock::time_point now) noexcept {
+  ++(e.expires <= now ? st_.closed_lifetime : st_.closed_idle);
+  forget_locked(e.conn.get());
+}
+
+void PoolState::note_deadline_locked(clock::time_point t) noexcept {
+  if (t < bg_wake_at_) bg_cv_.notify_one();
+}
+
+// --- observers --------------------------------------------------------------
+
+int PoolState::avail() const {
+  std::lock_guard lk(m_);
+  return static_cast<int>(main_.size() + overflow_.size());
+}
+
+PoolStats PoolState::stats() const {
+  std::lock_guard lk(m_);
+  PoolStats s = st_;
+  s.idle = static_cast<int>(main_.size());
+  s.overflow = static_cast<int>(overflow_.size());
+  s.in_use = out_;
+  s.dialing = dialing_;
+  return s;
+}
+
+}  // namespace respool::detail
+
+namespace respool {
+
+// Here rather than in pool.cpp, so that the compiler may inline the fast
+// paths into them.
+Result<std::unique_ptr<Client>> Pool::get() { return state_->get(); }
+std::error_code Pool::put(std::unique_ptr<Client> client) noexcept { return state_->put(std::move(client)); }
+
+}  // namespace respool

@@ -1,0 +1,192 @@
+// PoolState: everything a Pool is, shared by the Pool and its Leases so that a
+// Lease outliving its Pool stays safe (private).
+//
+// Concurrency design (see docs/pool.md for the user-facing contract):
+//   - One mutex, m_, guards the idle list, the overflow buffer, the waiters,
+//     the counters and the token bucket. It is never held across a dial, a
+//     command, or a close: connections to close are collected and closed
+//     after it is released.
+//   - Waiters: each get() that must wait puts a Waiter, on its own stack, at
+//     the back of an intrusive FIFO list. put() moves the connection straight
+//     into the front waiter's slot, unlinks it and notifies only it: one
+//     wake-up per connection, no newcomer can steal it. Invariant: while a
+//     waiter exists, the idle list and the overflow buffer are empty.
+//   - A waiter waits for a connection, or for the right to dial: only the
+//     front waiter ever dials, when there is room under max_open and a
+//     creation token. The front waiter watches the token clock itself; when
+//     room appears (a connection closed) the front is "kicked".
+//   - One background thread, when there is periodic work (ping, overflow
+//     drain, idle timeout, lifetime), sleeping on bg_cv_ until the next
+//     deadline. put() notifies it only when it brings a deadline earlier
+//     than the one it sleeps until.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "pool/ring.hpp"
+#include "pool/token_bucket.hpp"
+#include "respool/client.hpp"
+#include "respool/pool.hpp"
+#include "respool/result.hpp"
+
+namespace respool::detail {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+
+// PoolOptions, validated and with defaults applied.
+struct Config {
+  int size = 0;
+  int overflow = 0;
+  nanoseconds drain_interval{0};
+  nanoseconds ping_interval{0};
+  nanoseconds ping_timeout{0};
+  nanoseconds get_timeout{0};
+  int max_open = 0;
+  nanoseconds idle_timeout{0};
+  nanoseconds max_lifetime{0};
+  int create_headroom = 0;
+  nanoseconds create_interval{0};
+  DialFunc dial;
+  DialOptions dial_options;
+
+  bool timed() const noexcept { return idle_timeout.count() > 0 || max_lifetime.count() > 0; }
+  bool needs_background() const noexcept { return ping_interval.count() > 0 || overflow > 0 || timed(); }
+};
+
+// The error for bad arguments to Pool::create, or {}.
+std::error_code validate(std::string_view network, std::string_view addr, int size, const PoolOptions& o);
+// Defaults applied. Precondition: validate() returned {}.
+Config make_config(int size, PoolOptions&& o);
+
+// An idle connection.
+struct Idle {
+  std::unique_ptr<Client> conn;
+  clock::time_point since{};                             // put back at
+  clock::time_point expires = clock::time_point::max();  // end of its lifetime
+};
+
+// A get() waiting; lives on that get()'s stack.
+struct Waiter {
+  std::condition_variable cv;
+  std::unique_ptr<Client> conn;  // handed over by put()
+  std::error_code error;         // set by empty()
+  bool kicked = false;           // notified to re-check whether it may dial
+  bool watching = false;         // front waiter sleeping until the next token
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+};
+
+class PoolState {
+ public:
+  // A closed state when `error` is set (bad arguments).
+  PoolState(std::string_view network, std::string_view addr, Config config, std::error_code error);
+  ~PoolState();
+  PoolState(const PoolState&) = delete;
+  PoolState& operator=(const PoolState&) = delete;
+
+  // Pre-dials and starts the background thread; returns the first dial error.
+  std::error_code start();
+
+  Result<std::unique_ptr<Client>> get();
+  std::error_code put(std::unique_ptr<Client>&& c) noexcept;
+  int avail() const;
+  PoolStats stats() const;
+  void shutdown();
+
+  const std::string network;
+  const std::string addr;
+
+ private:
+  using Lock = std::unique_lock<std::mutex>;
+  using Dead = std::vector<std::unique_ptr<Client>>;
+  enum class Why : std::uint8_t { keep, critical, unclean };
+
+  // --- get / put (state.cpp) ---
+  // Everything but the fast paths. get_locked: with the lock held, gets
+  // already counted.
+  Result<std::unique_ptr<Client>> get_locked(Lock& lk);
+  std::error_code put_slow(std::unique_ptr<Client>&& c) noexcept;
+  std::unique_ptr<Client> take_idle_locked(clock::time_point now, Dead& dead);
+  Result<std::unique_ptr<Client>> wait(Lock& lk);
+  // Gives an idle-to-be connection to the front waiter, else the main pool,
+  // else the overflow buffer; returns it when there is no room (to close).
+  std::unique_ptr<Client> return_locked(Idle&& e);
+  std::error_code put_foreign(std::unique_ptr<Client>&& c, const void* owner) noexcept;
+  void link_back(Waiter* w) noexcept;
+  void unlink(Waiter* w) noexcept;
+  // Wakes the front waiter when it may now be able to dial.
+  void kick_front_locked() noexcept;
+  bool below_cap_locked() const noexcept { return cfg_.max_open == 0 || open_locked() < cfg_.max_open; }
+  int open_locked() const noexcept {
+    return static_cast<int>(main_.size() + overflow_.size()) + out_ + dialing_ + pinging_;
+  }
+  bool expired(const Idle& e, clock::time_point now) const noexcept {
+    return e.expires <= now || (cfg_.idle_timeout.count() > 0 && e.since + cfg_.idle_timeout <= now);
+  }
+  clock::time_point deadline_of(const Idle& e) const noexcept;
+  // Counts an expired idle connection's closing and forgets it.
+  void retire_expired_locked(const Idle& e, clock::time_point now) noexcept;
+  void note_deadline_locked(clock::time_point t) noexcept;
+
+  // --- dialing (dialing.cpp) ---
+  // Runs the dial function with no lock held; dialing_ was incremented.
+  Result<std::unique_ptr<Client>> dial_reserved();
+  Result<std::unique_ptr<Client>> dial_one();
+  clock::time_point draw_expiry_locked(clock::time_point now);
+  void forget_locked(const Client* c) noexcept {
+    if (cfg_.max_lifetime.count() > 0) lifetimes_.erase(c);
+  }
+  clock::time_point lifetime_locked(const Client* c) const noexcept;
+
+  // --- background (maintenance.cpp) ---
+  void run();
+  void ping_locked(Lock& lk, Idle e);
+  void drain_one_locked(clock::time_point now, Dead& dead);
+  void evict_locked(clock::time_point now, Dead& dead);
+  clock::time_point next_wake_locked() const noexcept;
+
+  const Config cfg_;
+  const bool timed_;
+  char idle_tag_ = 0;  // owner_ of the connections idle in this pool: &idle_tag_
+
+  mutable std::mutex m_;
+  bool closed_ = false;
+  std::error_code closed_error_;
+  Ring<Idle> main_;
+  Ring<Idle> overflow_;
+  int out_ = 0;      // handed out
+  int dialing_ = 0;  // dials in progress
+  int pinging_ = 0;  // taken from idle by the background thread for a PING
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+  TokenBucket bucket_;
+  PoolStats st_;
+  // End of each open connection's lifetime (only with max_lifetime).
+  std::unordered_map<const Client*, clock::time_point> lifetimes_;
+  std::minstd_rand rng_;
+
+  // Background thread.
+  std::thread bg_;
+  std::condition_variable bg_cv_;
+  clock::time_point bg_wake_at_ = clock::time_point::min();  // min while awake
+  clock::time_point next_ping_{};
+  clock::time_point next_drain_{};
+  int ping_fd_ = -1;  // dup of the socket being pinged; empty() shuts it down
+
+  std::mutex shutdown_m_;  // serialises shutdown() (join, closes)
+};
+
+}  // namespace respool::detail
