@@ -1,0 +1,149 @@
+// respool-bench: the standard workloads (/shared/WORKLOADS.md) through
+// respool's pool, beside redis-benchmark on the same server in the same run.
+//
+//   respool-bench                          every case, a server of its own, 5 s per case
+//   respool-bench --addr 127.0.0.1:6379    an existing server (W4 needs its own: skipped)
+//   respool-bench --compare --repeat 3     median of 3, each paired with redis-benchmark
+//   respool-bench --json --cases W1a,W3    one JSON record per case on stdout
+//   respool-bench --smoke                  1 s per case, once: checks the tool and every reply
+//
+// Exits 1 when any reply was wrong or a case could not run.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "measure.hpp"
+#include "redis_server.hpp"
+#include "reference.hpp"
+#include "report.hpp"
+#include "workloads.hpp"
+
+using namespace respool::bench;
+
+namespace {
+
+struct Case {
+  std::string name;
+  enum Kind { w1, w2, w3, w4 } kind;
+  int threads = 1, size = 1;
+};
+
+const std::vector<Case> kCases = {
+    {"W1a", Case::w1, 1, 1},   {"W1b", Case::w1, 8, 8},  {"W1c", Case::w1, 64, 8}, {"W1d", Case::w1, 256, 32},
+    {"W2a", Case::w2, 4, 4},   {"W2b", Case::w2, 4, 1},  {"W3", Case::w3, 1, 100}, {"W4", Case::w4, 8, 8},
+};
+
+Measurement run_case(const Case& c, const RunConfig& cfg) {
+  switch (c.kind) {
+    case Case::w1: return run_w1(cfg, c.name, c.threads, c.size);
+    case Case::w2: return run_w2(cfg, c.name, c.threads, c.size);
+    case Case::w3: return run_w3(cfg, c.name, c.size);
+    case Case::w4: return run_w4(cfg, c.name);
+  }
+  return {};
+}
+
+// redis-benchmark's parameters for a case, sized to run about as many
+// requests as we did; nullopt when the case has no such reference.
+std::optional<ReferenceRun> reference_for(const Case& c, const Target& t, const Measurement& m) {
+  if (c.kind != Case::w1 && c.kind != Case::w3) return std::nullopt;
+  ReferenceRun r;
+  r.host = t.host;
+  r.port = t.port;
+  r.clients = c.kind == Case::w1 ? c.threads : 1;
+  r.pipeline = c.kind == Case::w3 ? c.size : 1;
+  r.requests = std::max<long>(2000, static_cast<long>(m.ops / 2));
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"respool-bench: respool's pool on the standard workloads, beside redis-benchmark"};
+  std::string addr, cases_arg;
+  double seconds = 5;
+  int repeat = 1;
+  bool compare = false, json = false, smoke = false;
+  app.add_option("--addr", addr, "HOST:PORT of an existing server (default: start a throwaway redis-server)");
+  app.add_option("--cases", cases_arg, "comma-separated cases (default: all): W1a,W1b,W1c,W1d,W2a,W2b,W3,W4");
+  app.add_option("--duration", seconds, "seconds per case")->check(CLI::PositiveNumber);
+  app.add_option("--repeat", repeat, "runs per case; the median is reported")->check(CLI::Range(1, 99));
+  app.add_flag("--compare", compare, "run redis-benchmark with the same parameters and print the ratio");
+  app.add_flag("--json", json, "one JSON record per case on stdout instead of the table");
+  app.add_flag("--smoke", smoke, "1 second per case, once (a check, not a measurement)");
+  CLI11_PARSE(app, argc, argv);
+  if (smoke) {
+    seconds = 1;
+    repeat = 1;
+  }
+
+  std::vector<Case> selected;
+  if (cases_arg.empty()) {
+    selected = kCases;
+  } else {
+    std::stringstream ss(cases_arg);
+    for (std::string name; std::getline(ss, name, ',');) {
+      bool found = false;
+      for (const auto& c : kCases)
+        if (c.name == name) selected.push_back(c), found = true;
+      if (!found) {
+        std::fprintf(stderr, "respool-bench: unknown case %s\n", name.c_str());
+        return 2;
+      }
+    }
+  }
+
+  RunConfig cfg;
+  cfg.duration = std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  cfg.progress = ::isatty(2) && seconds >= 3;
+  std::unique_ptr<respool::test::RedisServer> own;
+  if (addr.empty()) {
+    try {
+      own = std::make_unique<respool::test::RedisServer>();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "respool-bench: could not start redis-server: %s\n", e.what());
+      return 1;
+    }
+    cfg.target.port = own->port();
+    cfg.target.server = own.get();
+  } else {
+    auto colon = addr.rfind(':');
+    if (colon == std::string::npos) {
+      std::fprintf(stderr, "respool-bench: --addr must be HOST:PORT\n");
+      return 2;
+    }
+    cfg.target.host = addr.substr(0, colon);
+    cfg.target.port = std::atoi(addr.c_str() + colon + 1);
+  }
+
+  std::vector<Measurement> results;
+  bool bad = false;
+  for (const auto& c : selected) {
+    if (c.kind == Case::w4 && !cfg.target.server) {
+      std::fprintf(stderr, "respool-bench: W4 skipped: it restarts the server, so it needs its own (no --addr)\n");
+      continue;
+    }
+    std::vector<Measurement> runs;
+    for (int i = 0; i < repeat; ++i) {
+      auto m = run_case(c, cfg);
+      if (compare)
+        if (auto ref = reference_for(c, cfg.target, m)) m.reference_ops_per_s = run_reference(*ref);
+      runs.push_back(m);
+    }
+    auto m = median(runs);
+    if (m.wrong_replies || m.broken_after || m.ops == 0) bad = true;
+    if (json) print_json(stdout, m);
+    results.push_back(m);
+  }
+  if (!json) print_table(stdout, results);
+  if (compare && !json)
+    std::printf("\nratio = respool ops/s / redis-benchmark ops/s on the same server in the same run, e.g.\n  %s\n",
+                reference_command({cfg.target.host, cfg.target.port, 8, 1, 100000}).c_str());
+  return bad ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+// The standard workloads of /shared/WORKLOADS.md, run through respool's
+// pool: W1 (one command per pool->cmd), W2 (get+put, no I/O), W3 (a
+// pipeline of 100 on one lease), W4 (server SIGKILLed and restarted under
+// W1b). Every reply is checked against the command that was sent.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "measure.hpp"
+
+namespace respool::test {
+class RedisServer;
+}
+
+namespace respool::bench {
+
+struct Target {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  respool::test::RedisServer* server = nullptr;  // set when the tool started it (W4 needs it)
+  std::string addr() const { return host + ":" + std::to_string(port); }
+};
+
+struct RunConfig {
+  Target target;
+  std::chrono::milliseconds duration{5000};
+  bool progress = false;  // a live line on stderr
+};
+
+Measurement run_w1(const RunConfig& cfg, const std::string& name, int threads, int pool_size);
+Measurement run_w2(const RunConfig& cfg, const std::string& name, int threads, int pool_size);
+Measurement run_w3(const RunConfig& cfg, const std::string& name, int batch);
+Measurement run_w4(const RunConfig& cfg, const std::string& name);
+
+}  // namespace respool::bench
