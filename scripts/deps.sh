@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, every Debian package respool's build, tests,
 # examples and benchmarks need, skipping what is already installed.
+# Extra package names given as arguments are installed too
+# (scripts/bench.sh adds gnuplot-nox for its chart).
 # Needs root (or sudo) the first time on a fresh machine; changes nothing
 # when everything is present.
 set -euo pipefail
@@ -14,6 +16,7 @@ PACKAGES=(
   libssl-dev                                  # TLS (OpenSSL 3)
   libcli11-dev                                # respool-bench's command line
   redis-server redis-tools                    # the real server the tests start, and redis-benchmark
+  "$@"
 )
 
 missing=()

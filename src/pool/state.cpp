@@ -88,8 +88,35 @@ Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk) {
   return r;  // `dead` is closed here, with no lock held
 }
 
+Waiter& PoolState::acquire_waiter_locked() {
+  if (spare_waiters_.empty()) {
+    waiters_.push_back(std::make_unique<Waiter>());
+    spare_waiters_.reserve(waiters_.size());  // so release never allocates
+    return *waiters_.back();
+  }
+  Waiter* w = spare_waiters_.back();
+  spare_waiters_.pop_back();
+  return *w;
+}
+
+void PoolState::release_waiter_locked(Waiter& w) noexcept {
+  w.conn.reset();
+  w.error.clear();
+  w.kicked = w.watching = false;
+  spare_waiters_.push_back(&w);
+}
+
 Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk) {
-  Waiter w;
+  Waiter& w = acquire_waiter_locked();
+  // The node goes back to the spare list on every return, with the lock held
+  // (the dial path releases it itself before unlocking).
+  struct Release {
+    PoolState& s;
+    Waiter* w;
+    ~Release() {
+      if (w != nullptr) s.release_waiter_locked(*w);
+    }
+  } release{*this, &w};
   link_back(&w);
   ++st_.waits;
   const auto start = clock::now();
@@ -114,6 +141,8 @@ Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk) {
         account(now);
         ++dialing_;
         kick_front_locked();  // the next in line may be able to dial too
+        release_waiter_locked(w);
+        release.w = nullptr;
         lk.unlock();
         return dial_reserved();
       }
@@ -163,16 +192,19 @@ void PoolState::kick_front_locked() noexcept {
 
 // --- put ------------------------------------------------------------------
 
-std::unique_ptr<Client> PoolState::return_locked(Idle&& e) {
+std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
   if (head_ != nullptr) {
-    // Straight to the longest-waiting get(). Notified under the lock: the
-    // waiter's node lives on its stack and may vanish once the lock is free.
+    // Straight to the longest-waiting get().
     Waiter* w = head_;
     unlink(w);
     PoolAccess::set_owner(*e.conn, this);
     w->conn = std::move(e.conn);
     ++out_;
-    w->cv.notify_one();
+    if (wake != nullptr) {
+      *wake = w;
+    } else {
+      w->cv.notify_one();
+    }
     kick_front_locked();
     return nullptr;
   }
@@ -222,6 +254,7 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
 
   std::unique_ptr<Client> doomed;  // closed after the lock is released
   std::error_code result;
+  Waiter* wake = nullptr;  // handed the connection; notified after the lock is released
   {
     std::lock_guard lk(m_);
     --out_;
@@ -243,10 +276,11 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
         doomed = std::move(e.conn);
         kick_front_locked();
       } else {
-        doomed = return_locked(std::move(e));
+        doomed = return_locked(std::move(e), &wake);
       }
     }
   }
+  if (wake != nullptr) wake->cv.notify_one();
   return result;  // `doomed` (if any) is closed here, outside the lock
 }
 

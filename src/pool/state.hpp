@@ -6,10 +6,14 @@
 //     the counters and the token bucket. It is never held across a dial, a
 //     command, or a close: connections to close are collected and closed
 //     after it is released.
-//   - Waiters: each get() that must wait puts a Waiter, on its own stack, at
-//     the back of an intrusive FIFO list. put() moves the connection straight
-//     into the front waiter's slot, unlinks it and notifies only it: one
-//     wake-up per connection, no newcomer can steal it. Invariant: while a
+//   - Waiters: each get() that must wait takes a Waiter node from the pool's
+//     spare list and links it at the back of an intrusive FIFO list. put()
+//     moves the connection straight into the front waiter's slot, unlinks it
+//     and notifies only it, after releasing the lock, so the waiter wakes to a
+//     free mutex instead of blocking on it again: one wake-up per connection,
+//     no newcomer can steal it. Nodes live as long as the pool (recycled,
+//     never freed early), so a notify that arrives after its waiter left is a
+//     harmless spurious wake-up of a node's next user. Invariant: while a
 //     waiter exists, the idle list and the overflow buffer are empty.
 //   - A waiter waits for a connection, or for the right to dial: only the
 //     front waiter ever dials, when there is room under max_open and a
@@ -78,7 +82,7 @@ struct Idle {
   clock::time_point expires = clock::time_point::max();  // end of its lifetime
 };
 
-// A get() waiting; lives on that get()'s stack.
+// A get() waiting; a node owned by the pool, reused (see the top of this file).
 struct Waiter {
   std::condition_variable cv;
   std::unique_ptr<Client> conn;  // handed over by put()
@@ -123,7 +127,12 @@ class PoolState {
   Result<std::unique_ptr<Client>> wait(Lock& lk);
   // Gives an idle-to-be connection to the front waiter, else the main pool,
   // else the overflow buffer; returns it when there is no room (to close).
-  std::unique_ptr<Client> return_locked(Idle&& e);
+  // A waiter handed the connection is stored in *wake, to be notified once
+  // the lock is released (wake == nullptr: notified at once, under the lock).
+  std::unique_ptr<Client> return_locked(Idle&& e, Waiter** wake = nullptr);
+  // A Waiter node from the spare list (allocated when it is empty), and back.
+  Waiter& acquire_waiter_locked();
+  void release_waiter_locked(Waiter& w) noexcept;
   std::error_code put_foreign(std::unique_ptr<Client>&& c, const void* owner) noexcept;
   void link_back(Waiter* w) noexcept;
   void unlink(Waiter* w) noexcept;
@@ -172,6 +181,8 @@ class PoolState {
   int pinging_ = 0;  // taken from idle by the background thread for a PING
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
+  std::vector<std::unique_ptr<Waiter>> waiters_;  // every node ever made; owns them
+  std::vector<Waiter*> spare_waiters_;            // those not in use
   TokenBucket bucket_;
   PoolStats st_;
   // End of each open connection's lifetime (only with max_lifetime).

@@ -6,6 +6,7 @@
 //   respool-bench --compare --repeat 3     median of 3, each paired with redis-benchmark
 //   respool-bench --json --cases W1a,W3    one JSON record per case on stdout
 //   respool-bench --smoke                  1 s per case, once: checks the tool and every reply
+//   respool-bench --sweep 1,8,64 --sweep-size 8   W1 at each thread count, pool capped at 8
 //
 // Exits 1 when any reply was wrong or a case could not run.
 #include <unistd.h>
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
   std::string addr, cases_arg;
   double seconds = 5;
   int repeat = 1;
+  std::vector<int> sweep;
+  int sweep_size = 8;
   bool compare = false, json = false, smoke = false;
   app.add_option("--addr", addr, "HOST:PORT of an existing server (default: start a throwaway redis-server)");
   app.add_option("--cases", cases_arg, "comma-separated cases (default: all): W1a,W1b,W1c,W1d,W2a,W2b,W3,W4");
@@ -76,6 +79,10 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", repeat, "runs per case; the median is reported")->check(CLI::Range(1, 99));
   app.add_flag("--compare", compare, "run redis-benchmark with the same parameters and print the ratio");
   app.add_flag("--json", json, "one JSON record per case on stdout instead of the table");
+  app.add_option("--sweep", sweep, "W1 at each of these thread counts (cases W1@T), instead of --cases")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--sweep-size", sweep_size, "pool size S (and cap) of the --sweep cases")->check(CLI::Range(1, 4096));
   app.add_flag("--smoke", smoke, "1 second per case, once (a check, not a measurement)");
   CLI11_PARSE(app, argc, argv);
   if (smoke) {
@@ -84,7 +91,9 @@ int main(int argc, char** argv) {
   }
 
   std::vector<Case> selected;
-  if (cases_arg.empty()) {
+  if (!sweep.empty()) {
+    for (int t : sweep) selected.push_back({"W1@" + std::to_string(t), Case::w1, t, sweep_size});
+  } else if (cases_arg.empty()) {
     selected = kCases;
   } else {
     std::stringstream ss(cases_arg);

@@ -5,15 +5,15 @@
 namespace respool::bench {
 
 void print_table(std::FILE* out, const std::vector<Measurement>& ms) {
-  std::fprintf(out, "%-5s %-22s %12s %8s %9s %9s %9s %9s %8s %7s %7s\n", "case", "params", "ops/s", "ratio",
+  std::fprintf(out, "%-7s %-22s %12s %8s %9s %9s %9s %9s %8s %7s %7s\n", "case", "params", "ops/s", "ratio",
                "p50 us", "p99 us", "p99.9 us", "cpu us/op", "ctx/op", "errors", "wrong");
   for (const auto& m : ms) {
     std::string ratio = m.reference_ops_per_s > 0 ? std::to_string(m.ratio()).substr(0, 4) : "-";
-    std::fprintf(out, "%-5s %-22s %12.0f %8s %9.1f %9.1f %9.1f %9.2f %8.3f %7llu %7llu\n", m.name.c_str(),
+    std::fprintf(out, "%-7s %-22s %12.0f %8s %9.1f %9.1f %9.1f %9.2f %8.3f %7llu %7llu\n", m.name.c_str(),
                  m.params.c_str(), m.ops_per_s(), ratio.c_str(), m.p50_us, m.p99_us, m.p999_us, m.cpu_us_per_op(),
                  m.ctx_per_op(), static_cast<unsigned long long>(m.errors),
                  static_cast<unsigned long long>(m.wrong_replies));
-    if (!m.note.empty()) std::fprintf(out, "      %s\n", m.note.c_str());
+    if (!m.note.empty()) std::fprintf(out, "        %s\n", m.note.c_str());
   }
 }
 
