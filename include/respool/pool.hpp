@@ -43,7 +43,11 @@ namespace respool {
 
 namespace detail {
 class PoolState;
-}
+// A per-thread buffer for Pool::cmd's encoded command, moved out while in
+// use, so a nested cmd() (from a DialFunc, say) gets a buffer of its own.
+std::string take_command_buffer() noexcept;
+void give_command_buffer(std::string&& buf) noexcept;
+}  // namespace detail
 
 // How the pool opens each connection (the seed's DialFunc): it is called for
 // the connections dialed by create() and for every one dialed on demand, with
@@ -131,6 +135,7 @@ struct PoolStats {
   std::uint64_t dial_errors = 0;          // dials that failed
   std::uint64_t pings = 0;                // PINGs sent
   std::uint64_t foreign_puts = 0;         // put() of a connection this pool didn't hand out
+  std::uint64_t shared = 0;               // cmd() calls answered in another cmd()'s round trip
   // Connections closed by the pool, by reason.
   std::uint64_t closed_full = 0;      // put back (or drained) into a full pool
   std::uint64_t closed_critical = 0;  // put back closed or after a critical error
@@ -207,12 +212,23 @@ class Pool {
 
   // get(), one command, put(): the seed's Pool.Cmd. A failed get() comes back
   // as a Resp of type io_error carrying the get error.
+  //
+  // Shared round trips: when no connection is free, a cmd() waiting in line
+  // may be answered by another cmd() that has just been handed one: that
+  // caller sends its own command and those of the cmd() calls waiting behind
+  // it in one write, reads the replies in order, and hands each waiting
+  // caller its own reply. Each caller still gets exactly the reply to its own
+  // command, or an error; commands that change the session or block
+  // (MULTI, WATCH, SELECT, CLIENT, SUBSCRIBE, BLPOP, WAIT, DEBUG, ... see
+  // docs/pool.md) are never shared. get_timeout applies until a caller's
+  // command is taken; from then on its wait is bounded by the read timeout
+  // of the connection carrying it. Counted in PoolStats::shared.
   template <CommandArg... Args>
   Resp cmd(std::string_view name, const Args&... args) {
-    auto c = get();
-    if (!c) return Resp::io_error(c.error());
-    Resp r = (*c)->cmd(name, args...);
-    put(std::move(*c));
+    std::string buf = detail::take_command_buffer();
+    encode_command(buf, name, args...);
+    Resp r = cmd_encoded(name, buf);
+    detail::give_command_buffer(std::move(buf));
     return r;
   }
 
@@ -239,6 +255,8 @@ class Pool {
 
  private:
   explicit Pool(std::shared_ptr<detail::PoolState> state) noexcept;
+  // cmd() with the command already encoded (a RESP array of bulk strings).
+  Resp cmd_encoded(std::string_view name, std::string_view encoded);
   std::shared_ptr<detail::PoolState> state_;
 };
 

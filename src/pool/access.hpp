@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 #include <system_error>
 
 #include "client/impl.hpp"
@@ -39,6 +40,16 @@ struct PoolAccess {
     const auto& o = c.impl_->options;
     if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)
       s.set_timeouts(o.read_timeout, o.write_timeout);
+  }
+
+  // Start a pipeline on a client handed out by the pool: fails (nothing
+  // queued) when it is closed or has commands in flight.
+  static std::error_code begin(Client& c, std::string_view name) { return c.begin_command(name); }
+  // Queue one already-encoded command; its reply comes from pipe_resp().
+  static void queue_encoded(Client& c, std::string_view name, std::string_view encoded) {
+    c.note_command(name);
+    c.out_.append(encoded);
+    ++c.queued_;
   }
 
   static void set_timeouts(Client& c, std::chrono::nanoseconds read,

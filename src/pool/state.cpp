@@ -66,7 +66,7 @@ Result<std::unique_ptr<Client>> PoolState::get() {
   return get_locked(lk);
 }
 
-Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk) {
+Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk, SharedCommand* shared) {
   if (closed_) return closed_error_;
   Dead dead;  // expired idle connections, closed once the lock is released
   const auto now = timed_ ? clock::now() : clock::time_point{};
@@ -83,7 +83,7 @@ Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk) {
     dead.clear();
     return dial_reserved();
   }
-  auto r = wait(lk);
+  auto r = wait(lk, shared);
   if (lk.owns_lock()) lk.unlock();
   return r;  // `dead` is closed here, with no lock held
 }
@@ -100,14 +100,16 @@ Waiter& PoolState::acquire_waiter_locked() {
 }
 
 void PoolState::release_waiter_locked(Waiter& w) noexcept {
+  w.cmd = nullptr;
   w.conn.reset();
   w.error.clear();
   w.kicked = w.watching = false;
   spare_waiters_.push_back(&w);
 }
 
-Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk) {
+Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk, SharedCommand* shared) {
   Waiter& w = acquire_waiter_locked();
+  w.cmd = shared;
   // The node goes back to the spare list on every return, with the lock held
   // (the dial path releases it itself before unlocking).
   struct Release {
@@ -131,6 +133,14 @@ Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk) {
     if (w.error) {  // empty(); unlinked
       account(clock::now());
       return w.error;
+    }
+    if (w.cmd != nullptr && w.cmd->taken) {  // another cmd() sends it; unlinked
+      if (w.cmd->served) {
+        account(clock::now());
+        return std::unique_ptr<Client>();
+      }
+      w.cv.wait(lk);
+      continue;
     }
     const auto now = clock::now();
     w.kicked = false;

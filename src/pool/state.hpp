@@ -43,6 +43,7 @@
 #include "pool/token_bucket.hpp"
 #include "respool/client.hpp"
 #include "respool/pool.hpp"
+#include "respool/resp.hpp"
 #include "respool/result.hpp"
 
 namespace respool::detail {
@@ -82,8 +83,21 @@ struct Idle {
   clock::time_point expires = clock::time_point::max();  // end of its lifetime
 };
 
+// The command of a cmd() waiting in line, which another cmd() holding a
+// connection may send for it (see PoolState::cmd). Lives on the waiting
+// caller's stack; once `taken`, that caller waits (ignoring get_timeout)
+// until `served`, and the server writes `reply` before setting `served`.
+struct SharedCommand {
+  std::string_view name;
+  std::string_view encoded;
+  Resp reply;
+  bool taken = false;   // under m_
+  bool served = false;  // under m_
+};
+
 // A get() waiting; a node owned by the pool, reused (see the top of this file).
 struct Waiter {
+  SharedCommand* cmd = nullptr;  // set when a cmd() waits with a shareable command
   std::condition_variable cv;
   std::unique_ptr<Client> conn;  // handed over by put()
   std::error_code error;         // set by empty()
@@ -105,6 +119,8 @@ class PoolState {
   std::error_code start();
 
   Result<std::unique_ptr<Client>> get();
+  // get() + one command + put(), sharing round trips (pool.hpp, Pool::cmd).
+  Resp cmd(std::string_view name, std::string_view encoded);
   std::error_code put(std::unique_ptr<Client>&& c) noexcept;
   int avail() const;
   PoolStats stats() const;
@@ -120,11 +136,19 @@ class PoolState {
 
   // --- get / put (state.cpp) ---
   // Everything but the fast paths. get_locked: with the lock held, gets
-  // already counted.
-  Result<std::unique_ptr<Client>> get_locked(Lock& lk);
+  // already counted. With `shared`, the caller may be served instead of
+  // handed a connection: then both the value and the error are empty and the
+  // reply is in shared->reply.
+  Result<std::unique_ptr<Client>> get_locked(Lock& lk, SharedCommand* shared = nullptr);
   std::error_code put_slow(std::unique_ptr<Client>&& c) noexcept;
   std::unique_ptr<Client> take_idle_locked(clock::time_point now, Dead& dead);
-  Result<std::unique_ptr<Client>> wait(Lock& lk);
+  Result<std::unique_ptr<Client>> wait(Lock& lk, SharedCommand* shared);
+
+  // --- shared round trips (sharing.cpp) ---
+  static constexpr std::size_t kMaxShared = 63;  // commands carried for others in one round trip
+  // Unlinks up to kMaxShared waiters that carry a shareable command, oldest
+  // first, marks their commands taken; returns how many.
+  std::size_t take_shared_locked(Waiter** out) noexcept;
   // Gives an idle-to-be connection to the front waiter, else the main pool,
   // else the overflow buffer; returns it when there is no room (to close).
   // A waiter handed the connection is stored in *wake, to be notified once
