@@ -98,9 +98,10 @@ if micro.exists():
     data = json.loads(micro.read_text())
     lines += ["### Micro-benchmarks (Google Benchmark, median of the repetitions)", "",
               "| benchmark | ns per iteration (real) | CPU ns | throughput |", "|---|---:|---:|---:|"]
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
+    # With repetitions, the medians; with a single run, the runs themselves.
+    rows = [b for b in data["benchmarks"] if b.get("aggregate_name") == "median"] or \
+        [b for b in data["benchmarks"] if b.get("run_type") == "iteration"]
+    for b in rows:
         tp = f"{b['bytes_per_second'] / 1e6:,.0f} MB/s" if "bytes_per_second" in b else ""
         lines.append(f"| {b['run_name']} | {b['real_time']:.1f} | {b['cpu_time']:.1f} | {tp} |")
     lines.append("")

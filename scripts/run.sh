@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # respool's main job: installs what is missing, builds (release), starts a
 # throwaway redis-server on a free loopback port, runs every example against
-# it, and stops the server.
+# it, then a short benchmark table beside redis-benchmark (2 s per case; the
+# full figures come from scripts/bench.sh), and stops the server.
 #
 #   scripts/run.sh                    use a throwaway server
 #   scripts/run.sh --addr HOST:PORT   use an existing server instead
@@ -53,3 +54,6 @@ for example in build/release/examples/example_*; do
   "$example" "$addr"
 done
 echo "run: all examples succeeded against $addr"
+
+echo "=== respool-bench: a short look (scripts/bench.sh for the real figures, docs/BENCHMARKS.md)"
+build/release/tools/respool-bench/respool-bench --addr "$addr" --compare --duration 2 --cases W1a,W1c,W3
