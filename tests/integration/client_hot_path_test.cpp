@@ -8,17 +8,14 @@
 #include <string>
 
 #include "net/socket.hpp"
+#include "client_helpers.hpp"
 #include "redis_server.hpp"
 #include "respool/client.hpp"
 
 namespace respool {
 namespace {
 
-std::unique_ptr<Client> dial_shared() {
-  auto c = Client::dial("tcp", test::shared_server().addr());
-  EXPECT_TRUE(c) << c.error().message();
-  return c ? std::move(*c) : nullptr;
-}
+using test::dial_shared;
 
 net::IoCounters delta(const net::IoCounters& a, const net::IoCounters& b) {
   return {b.sends - a.sends, b.recvs - a.recvs, b.sockopts - a.sockopts};

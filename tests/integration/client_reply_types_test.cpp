@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "client_helpers.hpp"
 #include "redis_server.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
@@ -10,11 +11,7 @@
 namespace respool {
 namespace {
 
-std::unique_ptr<Client> dial_shared() {
-  auto c = Client::dial("tcp", test::shared_server().addr());
-  EXPECT_TRUE(c) << c.error().message();
-  return c ? std::move(*c) : nullptr;
-}
+using test::dial_shared;
 
 TEST(ClientReplyTypes, SimpleStringFromSet) {
   auto c = dial_shared();
