@@ -14,11 +14,7 @@ using respool::Pool;
 using respool::PoolOptions;
 
 TEST_F(PoolTest, PoolRule18_AvailCountsMainAndOverflowNotHandedOut) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   EXPECT_EQ(pool->avail(), 2);
   std::vector<ClientPtr> held;
   for (int i = 0; i < 4; ++i) held.push_back(must_get(*pool));
@@ -28,10 +24,7 @@ TEST_F(PoolTest, PoolRule18_AvailCountsMainAndOverflowNotHandedOut) {
 }
 
 TEST_F(PoolTest, PoolRule19_CmdIsGetCommandPut) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   EXPECT_EQ(pool->cmd("SET", "k", 42).str().value_or(""), "OK");
   EXPECT_EQ(pool->cmd("GET", "k").integer().value_or(0), 42);
   const auto s = pool->stats();
@@ -46,10 +39,7 @@ TEST_F(PoolTest, PoolRule19_CmdIsGetCommandPut) {
 }
 
 TEST_F(PoolTest, PoolRule19_FailedGetIsAnErrorReplyNotAnException) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 50ms, .max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 50ms, .max_open = 1});
   auto held = must_get(*pool);
   respool::Resp r = pool->cmd("PING");
   EXPECT_TRUE(r.is_io_error());
@@ -61,10 +51,7 @@ TEST_F(PoolTest, PoolRule19_FailedGetIsAnErrorReplyNotAnException) {
 
 TEST_F(PoolTest, PoolRule20_EmptyClosesIdleStopsTheThreadAndFailsLaterGets) {
   const int threads = thread_count();
-  auto pool_made = Pool::create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 50ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 50ms});
   EXPECT_EQ(thread_count(), threads + 1);
   pool->empty();
   EXPECT_EQ(thread_count(), threads);  // joined before empty() returned
@@ -75,10 +62,7 @@ TEST_F(PoolTest, PoolRule20_EmptyClosesIdleStopsTheThreadAndFailsLaterGets) {
 }
 
 TEST_F(PoolTest, PoolRule20_EmptyTwiceAndConcurrentlyIsSafe) {
-  auto pool_made = Pool::create("tcp", server.addr(), 4, PoolOptions{.ping_interval = 10ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 4, PoolOptions{.ping_interval = 10ms});
   std::vector<std::thread> ts;
   for (int i = 0; i < 8; ++i) ts.emplace_back([&] { pool->empty(); });
   for (auto& t : ts) t.join();
@@ -88,10 +72,7 @@ TEST_F(PoolTest, PoolRule20_EmptyTwiceAndConcurrentlyIsSafe) {
 }
 
 TEST_F(PoolTest, PoolRule20_HandedOutConnectionsAreClosedWhenTheyComeBack) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   pool->empty();
   EXPECT_EQ(c->cmd("PING").str().value_or(""), "PONG");  // still the caller's, still works
@@ -113,10 +94,7 @@ TEST_F(PoolTest, PoolRule20_DestroyingThePoolImpliesEmpty) {
 }
 
 TEST_F(PoolTest, PoolRule21_ClientThroughThePool) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   // Arguments of every kind, flattened.
   std::vector<std::string> fields = {"f1", "v1"};
   std::map<std::string, int> more = {{"f2", 2}, {"f3", 3}};
@@ -138,10 +116,7 @@ TEST_F(PoolTest, PoolRule21_ClientThroughThePool) {
 }
 
 TEST_F(PoolTest, PoolRule22_MaxOpenCapsOpenConnections) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 2});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 2});
   auto a = must_get(*pool), b = must_get(*pool);
   EXPECT_EQ(pool->get().error(), errc::get_timeout);  // beyond the cap: waits, subject to GetTimeout
   EXPECT_EQ(connected(server), 2);
@@ -172,10 +147,7 @@ TEST_F(PoolTest, PoolRule22_CapCountsDialsInProgress) {
     --in_dial;
     return c;
   };
-  auto pool_made = Pool::create("tcp", server.addr(), 0, std::move(o));
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, std::move(o));
   std::vector<std::thread> ts;
   std::atomic<int> ok{0};
   for (int i = 0; i < 6; ++i) {
@@ -196,10 +168,7 @@ TEST_F(PoolTest, PoolRule22_CapCountsDialsInProgress) {
 }
 
 TEST_F(PoolTest, PoolRule22_ADiscardedConnectionFreesItsSlotForAWaiter) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.max_open = 2});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 2});
   auto a = must_get(*pool), b = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
@@ -222,10 +191,7 @@ TEST_F(PoolTest, PoolRule24_Statistics) {
   o.max_open = 3;
   o.on_full_buffer = respool::OnFullBuffer{1, 1h};
   o.ping_interval = 20ms;
-  auto pool_made = Pool::create("tcp", server.addr(), 1, std::move(o));
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, std::move(o));
   ASSERT_TRUE(wait_until([&] { return pool->stats().pings >= 1; }));
   auto a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
   auto s = pool->stats();
@@ -258,10 +224,7 @@ TEST_F(PoolTest, PoolRule24_Statistics) {
 }
 
 TEST_F(PoolTest, PoolRule25_LeaseGoesBackAtScopeExit) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   {
     respool::Lease l = pool->lease();
     ASSERT_TRUE(l);
@@ -274,10 +237,7 @@ TEST_F(PoolTest, PoolRule25_LeaseGoesBackAtScopeExit) {
 }
 
 TEST_F(PoolTest, PoolRule25_LeaseMovesResetsAndReleases) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   respool::Lease a = pool->lease();
   respool::Lease b = std::move(a);
   EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from is empty

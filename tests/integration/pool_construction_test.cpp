@@ -54,10 +54,7 @@ TEST_F(PoolTest, PoolRule01_AnythingElseIsAClearErrorNotACrash) {
 }
 
 TEST_F(PoolTest, PoolRule02_PreDialsSizeConnections) {
-  auto pool_made = Pool::create("tcp", server.addr(), 5);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 5);
   EXPECT_EQ(pool->avail(), 5);
   EXPECT_EQ(pool->stats().dials, 5u);
   EXPECT_EQ(connected(server), 5);
@@ -106,10 +103,7 @@ TEST_F(PoolTest, PoolRule02_StopsAtTheFirstFailedDialSoCreateNeverBlocksLong) {
 }
 
 TEST_F(PoolTest, PoolRule03_SizeIsTheIdleLimitNotAnOpenLimit) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   std::vector<ClientPtr> held;
   for (int i = 0; i < 5; ++i) held.push_back(must_get(*pool));
   EXPECT_EQ(connected(server), 5);
@@ -123,19 +117,13 @@ TEST_F(PoolTest, PoolRule03_SizeIsTheIdleLimitNotAnOpenLimit) {
 TEST_F(PoolTest, PoolRule04_DefaultPingIsTenSecondsOverSize) {
   // size 40: a ping every 250 ms by default.
   const auto before = ping_calls(server);
-  auto pool_made = Pool::create("tcp", server.addr(), 40);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 40);
   EXPECT_TRUE(wait_until([&] { return ping_calls(server) - before >= 2; }, 10s));
   EXPECT_GE(pool->stats().pings, 2u);
 }
 
 TEST_F(PoolTest, PoolRule04_DefaultsHaveNoCreationLimitNoOverflowNoGetTimeout) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   // No creation limit: 6 gets with nothing idle dial 6 at once, none waits.
   std::vector<ClientPtr> held;
   for (int i = 0; i < 6; ++i) held.push_back(must_get(*pool));
@@ -148,10 +136,7 @@ TEST_F(PoolTest, PoolRule04_DefaultsHaveNoCreationLimitNoOverflowNoGetTimeout) {
 
 TEST_F(PoolTest, PoolRule05_DialFunctionRunsForEveryDial) {
   CountingDial dial;
-  auto pool_made = Pool::create("tcp", server.addr(), 2, PoolOptions{.dial = dial.func()});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.dial = dial.func()});
   EXPECT_EQ(*dial.calls, 2);
   std::vector<ClientPtr> held;
   for (int i = 0; i < 5; ++i) held.push_back(must_get(*pool));

@@ -12,10 +12,7 @@ using respool::Pool;
 using respool::PoolOptions;
 
 TEST_F(PoolTest, PoolRule06_MostRecentlyReturnedFirst) {
-  auto pool_made = Pool::create("tcp", server.addr(), 3);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 3);
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
   respool::Client *pa = a.get(), *pb = b.get(), *pc = c.get();
   pool->put(std::move(a));
@@ -28,11 +25,7 @@ TEST_F(PoolTest, PoolRule06_MostRecentlyReturnedFirst) {
 }
 
 TEST_F(PoolTest, PoolRule06_MainPoolBeforeOverflowBuffer) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
   respool::Client *pa = a.get(), *pb = b.get(), *pc = c.get();
   pool->put(std::move(a));  // main
@@ -49,10 +42,7 @@ TEST_F(PoolTest, PoolRule06_MainPoolBeforeOverflowBuffer) {
 }
 
 TEST_F(PoolTest, PoolRule07_NothingIdleAndNoLimitDialsAtOnce) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0);
   EXPECT_EQ(connected(server), 0);
   auto c = must_get(*pool);
   EXPECT_EQ(pool->stats().dials, 1u);
@@ -62,11 +52,7 @@ TEST_F(PoolTest, PoolRule07_NothingIdleAndNoLimitDialsAtOnce) {
 
 TEST_F(PoolTest, PoolRule08_CreateLimitHeadroomThenOnePerInterval) {
   const auto interval = 400ms;
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{2, interval}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{2, interval}});
   const auto t0 = Clock::now();
   auto a = must_get(*pool);
   auto b = must_get(*pool);
@@ -80,11 +66,7 @@ TEST_F(PoolTest, PoolRule08_CreateLimitHeadroomThenOnePerInterval) {
 }
 
 TEST_F(PoolTest, PoolRule08_WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{1, 1h}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{1, 1h}});
   auto a = must_get(*pool);
   respool::Client* pa = a.get();
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
@@ -97,11 +79,7 @@ TEST_F(PoolTest, PoolRule08_WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
 }
 
 TEST_F(PoolTest, PoolRule08_HeadroomZeroLimitsEveryCreation) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 300ms}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 300ms}});
   const auto t0 = Clock::now();
   auto a = must_get(*pool);
   EXPECT_GE(ms_since(t0), 200);  // even the first creation waits for a slot
@@ -112,11 +90,7 @@ TEST_F(PoolTest, PoolRule08_HeadroomZeroLimitsEveryCreation) {
 }
 
 TEST_F(PoolTest, PoolRule08_IntervalZeroDisablesTheLimit) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 0s}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 0s}});
   std::vector<ClientPtr> held;
   for (int i = 0; i < 8; ++i) held.push_back(must_get(*pool));
   EXPECT_EQ(pool->stats().waits, 0u);
@@ -132,10 +106,7 @@ TEST_F(PoolTest, PoolRule08_FailedDialSpendsItsSlot) {
     ++calls;
     return errc::auth_failed;
   };
-  auto pool_made = Pool::create("tcp", server.addr(), 0, std::move(o));
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, std::move(o));
   EXPECT_EQ(pool->get().error(), errc::auth_failed);
   EXPECT_EQ(pool->get().error(), errc::get_timeout);
   EXPECT_EQ(calls, 1);
@@ -143,11 +114,7 @@ TEST_F(PoolTest, PoolRule08_FailedDialSpendsItsSlot) {
 
 TEST_F(PoolTest, PoolRule08_WaitersAreServedInOrderOneTokenEach) {
   // 3 waiters, one token per 150 ms: all three get a connection, in turn.
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 150ms}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 150ms}});
   std::vector<std::future<respool::Result<ClientPtr>>> waiters;
   for (int i = 0; i < 3; ++i) {
     waiters.push_back(std::async(std::launch::async, [&] { return pool->get(); }));
@@ -160,10 +127,7 @@ TEST_F(PoolTest, PoolRule08_WaitersAreServedInOrderOneTokenEach) {
 }
 
 TEST_F(PoolTest, PoolRule09_GetTimeoutFailsWithTheGetTimeoutError) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 1});
   auto held = must_get(*pool);
   const auto t0 = Clock::now();
   auto c = pool->get();
@@ -184,19 +148,13 @@ TEST_F(PoolTest, PoolRule09_DialTimeIsNotCounted) {
     std::this_thread::sleep_for(300ms);  // a slow dial, longer than the get timeout
     return respool::Client::dial(network, addr);
   };
-  auto pool_made = Pool::create("tcp", server.addr(), 0, std::move(o));
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, std::move(o));
   auto c = pool->get();
   EXPECT_TRUE(c) << c.error().message();
 }
 
 TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto held = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
@@ -208,10 +166,7 @@ TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
 }
 
 TEST_F(PoolTest, PoolRule10_WaitingGetWakesWithPoolClosedWhenEmptied) {
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto held = must_get(*pool);
   std::vector<std::future<respool::Result<ClientPtr>>> waiters;
   for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, [&] { return pool->get(); }));

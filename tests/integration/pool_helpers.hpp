@@ -13,6 +13,8 @@
 #include <memory>
 #include <respool/respool.hpp>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "redis_server.hpp"
@@ -88,6 +90,15 @@ inline ClientPtr must_get(respool::Pool& p) {
   auto c = p.get();
   EXPECT_TRUE(c) << c.error().message();
   return c ? std::move(*c) : nullptr;
+}
+
+// Pool::create that should succeed: records a test failure when it returns
+// an error (the pool, never null, is returned either way).
+inline std::shared_ptr<respool::Pool> must_create(std::string_view network, std::string_view addr, int size,
+                                                  respool::PoolOptions options = {}) {
+  auto made = respool::Pool::create(network, addr, size, std::move(options));
+  EXPECT_FALSE(made.error) << made.error.message();
+  return made.pool;
 }
 
 // A dial function that counts its calls (and can be told to fail).

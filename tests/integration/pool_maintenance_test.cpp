@@ -19,12 +19,7 @@ void cycle(Pool& pool, int n) {
 }
 
 TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1,
-                   PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 200ms}, .ping_interval = 0s});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 200ms}, .ping_interval = 0s});
   cycle(*pool, 3);
   const auto t0 = Clock::now();
   ASSERT_EQ(pool->stats().overflow, 2);
@@ -39,12 +34,7 @@ TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
 }
 
 TEST_F(PoolTest, PoolRule16_DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 2,
-                   PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 100ms}, .ping_interval = 0s});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 100ms}, .ping_interval = 0s});
   cycle(*pool, 4);                                // main 2, overflow 2
   auto a = must_get(*pool), b = must_get(*pool);  // main 0, overflow 2
   ASSERT_EQ(pool->stats().overflow, 2);
@@ -55,10 +45,7 @@ TEST_F(PoolTest, PoolRule16_DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
 
 TEST_F(PoolTest, PoolRule17_PingsGoToTheConnectionIdleTheLongest) {
   // LIFO gets but FIFO pings: in 3 pings, each of the 3 connections gets one.
-  auto pool_made = Pool::create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 100ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 100ms});
   const auto before = ping_calls(server);
   EXPECT_TRUE(wait_until([&] { return count_with(client_list(server), "cmd=ping") == 3; }));
   EXPECT_GE(ping_calls(server) - before, 3);
@@ -67,10 +54,7 @@ TEST_F(PoolTest, PoolRule17_PingsGoToTheConnectionIdleTheLongest) {
 }
 
 TEST_F(PoolTest, PoolRule17_FailedPingDiscardsTheConnection) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms});
   // The server drops every connection but the probe's.
   server.raw_command("CLIENT KILL TYPE normal SKIPME yes");
   // (avail() alone would also be 0 while the second one is out for its ping.)
@@ -80,11 +64,7 @@ TEST_F(PoolTest, PoolRule17_FailedPingDiscardsTheConnection) {
 }
 
 TEST_F(PoolTest, PoolRule17_PingHasATimeout) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 50ms, .ping_timeout = 200ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 50ms, .ping_timeout = 200ms});
   server.freeze();
   const bool failed = wait_until([&] { return pool->stats().closed_ping_failed == 1; }, 10s);
   server.thaw();
@@ -107,11 +87,7 @@ TEST_F(PoolTest, PoolRule17_ZeroDisablesPinging) {
 
 TEST_F(PoolTest, PoolRule23_IdleTimeoutClosesIdleConnections) {
   const auto t0 = Clock::now();
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .idle_timeout = 200ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .idle_timeout = 200ms});
   ASSERT_TRUE(wait_until([&] { return pool->avail() == 0; }));
   EXPECT_GE(ms_since(t0), 150);
   EXPECT_EQ(pool->stats().closed_idle, 3u);
@@ -119,11 +95,7 @@ TEST_F(PoolTest, PoolRule23_IdleTimeoutClosesIdleConnections) {
 }
 
 TEST_F(PoolTest, PoolRule23_UsedConnectionsDoNotIdleOut) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 300ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 300ms});
   const auto t0 = Clock::now();
   while (ms_since(t0) < 700) ASSERT_FALSE(pool->cmd("PING").err());  // in use all the time
   EXPECT_EQ(pool->stats().closed_idle, 0u);
@@ -131,11 +103,7 @@ TEST_F(PoolTest, PoolRule23_UsedConnectionsDoNotIdleOut) {
 }
 
 TEST_F(PoolTest, PoolRule23_GetNeverHandsOutAnExpiredConnection) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 100ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 100ms});
   std::this_thread::sleep_for(250ms);  // the scenario: idle past its timeout
   auto c = must_get(*pool);
   EXPECT_EQ(pool->stats().closed_idle, 1u);
@@ -144,11 +112,7 @@ TEST_F(PoolTest, PoolRule23_GetNeverHandsOutAnExpiredConnection) {
 
 TEST_F(PoolTest, PoolRule23_MaxLifetimeClosesOldConnections) {
   const auto t0 = Clock::now();
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .max_lifetime = 400ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .max_lifetime = 400ms});
   ASSERT_TRUE(wait_until([&] { return pool->stats().closed_lifetime == 3; }));
   EXPECT_GE(ms_since(t0), 0.9 * 400 - 20);
   EXPECT_EQ(pool->avail(), 0);
@@ -156,11 +120,7 @@ TEST_F(PoolTest, PoolRule23_MaxLifetimeClosesOldConnections) {
 }
 
 TEST_F(PoolTest, PoolRule23_HandedOutConnectionPastItsLifetimeIsClosedOnPut) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .max_lifetime = 200ms});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .max_lifetime = 200ms});
   auto c = must_get(*pool);
   std::this_thread::sleep_for(300ms);  // the scenario: in use past its lifetime
   pool->put(std::move(c));
@@ -172,11 +132,7 @@ TEST_F(PoolTest, PoolRule23_LifetimesAreJittered) {
   // Ten connections dialed together don't all expire at the same moment:
   // each lifetime is drawn in [0.9, 1.0] x max_lifetime.
   const auto t0 = Clock::now();
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 10, PoolOptions{.ping_interval = 0s, .max_lifetime = 1s});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 10, PoolOptions{.ping_interval = 0s, .max_lifetime = 1s});
   double first = -1, last = -1;
   ASSERT_TRUE(wait_until([&] {
     const auto n = pool->stats().closed_lifetime;

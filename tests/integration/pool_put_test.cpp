@@ -14,10 +14,7 @@ using respool::Pool;
 using respool::PoolOptions;
 
 TEST_F(PoolTest, PoolRule11_ClosedConnectionIsDiscarded) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   c->close();
   EXPECT_EQ(pool->put(std::move(c)), std::error_code());
@@ -27,10 +24,7 @@ TEST_F(PoolTest, PoolRule11_ClosedConnectionIsDiscarded) {
 }
 
 TEST_F(PoolTest, PoolRule11_ConnectionAfterACriticalErrorIsDiscarded) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   c->set_timeouts(100ms, 100ms);
   auto r = c->cmd("DEBUG", "SLEEP", "0.3");  // the read times out: critical
@@ -44,10 +38,7 @@ TEST_F(PoolTest, PoolRule11_ConnectionAfterACriticalErrorIsDiscarded) {
 }
 
 TEST_F(PoolTest, PoolRule11_ServerErrorReplyIsNotCritical) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   respool::Client* pc = c.get();
   EXPECT_TRUE(c->cmd("NOSUCHCOMMAND").is_server_error());
@@ -69,10 +60,7 @@ int local_port(const respool::Client& c) {
 // closed, never handed on, and the next caller gets its own replies.
 template <class F>
 void expect_never_passed_on(RedisServer& server, F dirty) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   const int port = local_port(*c);
   dirty(*c);
@@ -128,10 +116,7 @@ TEST_F(PoolTest, PoolRule12_Select) {
 }
 
 TEST_F(PoolTest, PoolRule12_FinishedTransactionIsCleanAndKept) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   respool::Client* pc = c.get();
   ASSERT_FALSE(c->cmd("WATCH", "k").err());
@@ -144,10 +129,7 @@ TEST_F(PoolTest, PoolRule12_FinishedTransactionIsCleanAndKept) {
 }
 
 TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   c->set_timeouts(50ms, 50ms);
   pool->put(std::move(c));
@@ -157,11 +139,7 @@ TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
 }
 
 TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   std::vector<ClientPtr> held;
   for (int i = 0; i < 3; ++i) held.push_back(must_get(*pool));
   pool->put(std::move(held[0]));
@@ -175,10 +153,7 @@ TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
 }
 
 TEST_F(PoolTest, PoolRule13_FullWithoutOverflowCloses) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto a = must_get(*pool), b = must_get(*pool);
   pool->put(std::move(a));
   pool->put(std::move(b));
@@ -188,10 +163,7 @@ TEST_F(PoolTest, PoolRule13_FullWithoutOverflowCloses) {
 }
 
 TEST_F(PoolTest, PoolRule14_PutAfterEmptyCloses) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   pool->empty();
   EXPECT_EQ(pool->put(std::move(c)), errc::pool_closed);
@@ -201,11 +173,7 @@ TEST_F(PoolTest, PoolRule14_PutAfterEmptyCloses) {
 }
 
 TEST_F(PoolTest, PoolRule14_PutNeverDoesIo) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   auto clean = must_get(*pool), dirty = must_get(*pool), extra = must_get(*pool), closed = must_get(*pool);
   dirty->pipe_append("PING");
   (void)dirty->pipe_resp();  // nothing unread, but
@@ -225,10 +193,7 @@ TEST_F(PoolTest, PoolRule14_PutNeverDoesIo) {
 }
 
 TEST_F(PoolTest, PoolRule15_NullIsANoOp) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   EXPECT_EQ(pool->put(nullptr), std::error_code());
   EXPECT_EQ(pool->avail(), 1);
 }
@@ -251,10 +216,7 @@ TEST_F(PoolTest, PoolRule15_ConnectionFromAnotherPoolIsAClearError) {
 }
 
 TEST_F(PoolTest, PoolRule15_HandDialedConnectionIsForeign) {
-  auto pool_made = Pool::create("tcp", server.addr(), 1);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1);
   auto mine = respool::Client::dial("tcp", server.addr());
   ASSERT_TRUE(mine);
   EXPECT_EQ(pool->put(std::move(*mine)), errc::foreign_connection);
@@ -262,10 +224,7 @@ TEST_F(PoolTest, PoolRule15_HandDialedConnectionIsForeign) {
 }
 
 TEST_F(PoolTest, PoolRule15_SecondPutOfTheSameConnectionIsNoDuplicate) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2);
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   respool::Client* raw = c.get();
   EXPECT_EQ(pool->put(std::move(c)), std::error_code());

@@ -44,11 +44,8 @@ TEST_F(PoolTest, PoolRegression_PutRacingEmptyLeaksNothing) {
 
 TEST_F(PoolTest, PoolRegression_GetWaitingAcrossEmptyWakes) {
   // radix.v2 issue #81: a Get blocked on an empty pool stayed blocked forever.
-  auto pool_made = Pool::create("tcp", server.addr(), 0,
+  auto pool = must_create("tcp", server.addr(), 0,
                                 PoolOptions{.create_limit = respool::CreateLimit{0, 1h}, .max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
   pool->empty();
@@ -57,10 +54,7 @@ TEST_F(PoolTest, PoolRegression_GetWaitingAcrossEmptyWakes) {
 }
 
 TEST_F(PoolTest, PoolRegression_DoubleAndConcurrentEmptyWithWaitersAndThePoolDestroyed) {
-  auto pool_made = Pool::create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 5ms, .max_open = 2});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 5ms, .max_open = 2});
   auto a = must_get(*pool), b = must_get(*pool);
   std::vector<std::future<respool::Result<ClientPtr>>> waiters;
   for (int i = 0; i < 4; ++i) waiters.push_back(std::async(std::launch::async, [&] { return pool->get(); }));
@@ -77,11 +71,7 @@ TEST_F(PoolTest, PoolRegression_DoubleAndConcurrentEmptyWithWaitersAndThePoolDes
 TEST_F(PoolTest, PoolRegression_HungPingDoesNotHoldUpEmpty) {
   // A ping to a frozen server with a long timeout: empty() shuts its socket
   // down instead of waiting for it.
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms, .ping_timeout = 60s});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms, .ping_timeout = 60s});
   server.freeze();
   // A ping is in flight once a connection has left the idle list.
   const bool pinging = wait_until([&] { return pool->avail() == 1; }, 10s);
@@ -95,11 +85,7 @@ TEST_F(PoolTest, PoolRegression_HungPingDoesNotHoldUpEmpty) {
 }
 
 TEST_F(PoolTest, PoolRegression_HungPingDoesNotHoldUpGetOrPut) {
-  auto pool_made =
-      Pool::create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms, .ping_timeout = 60s});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms, .ping_timeout = 60s});
   auto held = must_get(*pool);
   server.freeze();
   const bool pinging = wait_until([&] { return pool->avail() == 0; }, 10s);
@@ -125,10 +111,7 @@ TEST_F(PoolTest, PoolRegression_SlowDialDoesNotHoldUpOtherCallers) {
     if (block) released.wait();
     return respool::Client::dial(n, a);
   };
-  auto pool_made = Pool::create("tcp", server.addr(), 1, std::move(o));
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 1, std::move(o));
   auto idle = must_get(*pool);
   block = true;
   auto dialer = std::async(std::launch::async, [&] { return pool->get(); });  // dials, blocked
@@ -148,10 +131,7 @@ TEST_F(PoolTest, PoolRegression_SlowDialDoesNotHoldUpOtherCallers) {
 TEST_F(PoolTest, PoolRegression_ReturnedConnectionGoesToTheLongestWaiter) {
   // FIFO hand-off: three waiters get three returned connections in arrival
   // order, and a newcomer can't take one meant for a waiter.
-  auto pool_made = Pool::create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
-  auto& pool = pool_made.pool;
-  [[maybe_unused]] auto& err = pool_made.error;
-  ASSERT_FALSE(err);
+  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto c = must_get(*pool);
   std::vector<int> order;
   std::mutex m;

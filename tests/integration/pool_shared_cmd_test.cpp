@@ -19,9 +19,7 @@ using respool::Resp;
 // A pool of one connection, capped at one.
 std::shared_ptr<Pool> one_connection_pool(const RedisServer& server, PoolOptions o = {}) {
   o.max_open = 1;
-  auto made = Pool::create("tcp", server.addr(), 1, o);
-  EXPECT_FALSE(made.error) << made.error.message();
-  return made.pool;
+  return must_create("tcp", server.addr(), 1, std::move(o));
 }
 
 // Starts `body(i)` on its own thread for each i in order, each only once the
