@@ -53,12 +53,12 @@ lines += ["### Machine", "", machine, "", "### Commands", "", "```sh", "scripts/
 
 std = records("standard.jsonl")
 lines += ["### Standard workloads (median of the runs; ratio = respool ops/s ÷ redis-benchmark ops/s, same server, same run)", "",
-          "| case | params | ops/s | ratio | p50 µs | p99 µs | p99.9 µs | client CPU µs/cmd | ctx switches/cmd | errors | wrong replies | target |",
+          "| case | params | ops/s | ratio | p50 µs | p99 µs | p99.9 µs | client CPU µs/cmd | ctx switches/cmd (involuntary) | errors | wrong replies | target |",
           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
 for r in std:
     ratio = f"{r['ratio']:.2f}" if r["reference_ops_per_s"] > 0 else "–"
     lines.append(f"| {r['case']} | {r['params']} | {r['ops_per_s']:,.0f} | {ratio} | {r['p50_us']:.1f} | {r['p99_us']:.1f} | "
-                 f"{r['p999_us']:.1f} | {r['cpu_us_per_op']:.2f} | {r['ctx_switches_per_op']:.3f} | {r['errors']} | "
+                 f"{r['p999_us']:.1f} | {r['cpu_us_per_op']:.2f} | {r['ctx_switches_per_op']:.3f} ({r.get('involuntary_per_op', 0):.3f}) | {r['errors']} | "
                  f"{r['wrong_replies']} | {verdict(r)} |")
 notes = [f"- {r['case']}: {r['note']}" for r in std if r.get("note")]
 if notes:

@@ -13,6 +13,7 @@ Usage Usage::now() {
   u.user_s = static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) / 1e6;
   u.sys_s = static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) / 1e6;
   u.ctx_switches = ru.ru_nvcsw + ru.ru_nivcsw;
+  u.involuntary = ru.ru_nivcsw;
   return u;
 }
 
@@ -38,6 +39,7 @@ void Measurement::set_usage(const Usage& before, const Usage& after) {
   user_s = after.user_s - before.user_s;
   sys_s = after.sys_s - before.sys_s;
   ctx_switches = after.ctx_switches - before.ctx_switches;
+  involuntary = after.involuntary - before.involuntary;
 }
 
 Measurement median(std::vector<Measurement> runs) {

@@ -25,6 +25,7 @@ class Recorder {
 struct Usage {
   double user_s = 0, sys_s = 0;
   std::int64_t ctx_switches = 0;
+  std::int64_t involuntary = 0;  // of ctx_switches: preemptions (the rest: the thread slept)
   static Usage now();
 };
 
@@ -35,6 +36,7 @@ struct Measurement {
   double seconds = 0;
   double user_s = 0, sys_s = 0;
   std::int64_t ctx_switches = 0;
+  std::int64_t involuntary = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0;
   std::uint64_t errors = 0;         // commands that failed with an error
   std::uint64_t wrong_replies = 0;  // replies that were not the answer to the command sent
