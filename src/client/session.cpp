@@ -11,9 +11,13 @@
 //   WATCH                    -> watching
 //   UNWATCH                  -> clears watching
 //   SELECT, AUTH, HELLO, SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR, RESET,
-//   CLIENT (any subcommand: conservative), QUIT
+//   CLIENT (any subcommand: conservative), QUIT, and the cluster's READONLY,
+//   READWRITE and ASKING
 //                            -> changed (sticky: the connection is not
 //                               handed to anyone else)
+// Not tracked: SCRIPT DEBUG (a debugging aid that Redis says not to use in
+// production; tracking SCRIPT would close every connection after SCRIPT
+// LOAD). See docs/pool.md.
 #include <cstddef>
 #include <string_view>
 
@@ -55,7 +59,7 @@ void Client::note_command(std::string_view name) noexcept {
       }
       break;
     case 6:
-      if (is(name, "SELECT") || is(name, "CLIENT")) session_ |= changed;
+      if (is(name, "SELECT") || is(name, "CLIENT") || is(name, "ASKING")) session_ |= changed;
       break;
     case 7:
       if (is(name, "DISCARD")) {
@@ -66,8 +70,11 @@ void Client::note_command(std::string_view name) noexcept {
         session_ |= changed;
       }
       break;
+    case 8:
+      if (is(name, "READONLY")) session_ |= changed;
+      break;
     case 9:
-      if (is(name, "SUBSCRIBE")) session_ |= changed;
+      if (is(name, "SUBSCRIBE") || is(name, "READWRITE")) session_ |= changed;
       break;
     case 10:
       if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) session_ |= changed;

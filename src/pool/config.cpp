@@ -10,6 +10,13 @@ namespace {
 
 bool negative(nanoseconds d) { return d.count() < 0; }
 
+// Longer durations are taken as this: "forever" for any purpose, and small
+// enough that steady_clock::now() + it can't overflow (nanoseconds::max() as
+// a get_timeout must mean "no limit", not a deadline wrapped into the past).
+constexpr nanoseconds kLongest = std::chrono::hours(24 * 365 * 100);
+
+nanoseconds bounded(nanoseconds d) { return d > kLongest ? kLongest : d; }
+
 }  // namespace
 
 std::error_code validate(std::string_view network, std::string_view addr, int size, const PoolOptions& o) {
@@ -43,22 +50,22 @@ Config make_config(int size, PoolOptions&& o) {
   c.size = size;
   if (o.on_full_buffer) {
     c.overflow = o.on_full_buffer->size;
-    c.drain_interval = o.on_full_buffer->drain_interval;
+    c.drain_interval = bounded(o.on_full_buffer->drain_interval);
   }
   // The seed's default: every idle connection pinged once per 10 s.
   if (o.ping_interval) {
-    c.ping_interval = *o.ping_interval;
+    c.ping_interval = bounded(*o.ping_interval);
   } else if (size > 0) {
     c.ping_interval = nanoseconds(std::chrono::seconds(10)) / size;
   }
-  c.ping_timeout = o.ping_timeout;
-  c.get_timeout = o.get_timeout;
+  c.ping_timeout = bounded(o.ping_timeout);
+  c.get_timeout = bounded(o.get_timeout);
   c.max_open = o.max_open;
-  c.idle_timeout = o.idle_timeout;
-  c.max_lifetime = o.max_lifetime;
+  c.idle_timeout = bounded(o.idle_timeout);
+  c.max_lifetime = bounded(o.max_lifetime);
   if (o.create_limit) {
     c.create_headroom = o.create_limit->headroom;
-    c.create_interval = o.create_limit->interval;
+    c.create_interval = bounded(o.create_limit->interval);
   }
   c.dial = std::move(o.dial);
   c.dial_options = std::move(o.dial_options);

@@ -11,6 +11,7 @@
 // shareable()). A failure of the carrying connection fails every command it
 // carried with that error; nobody ever gets another caller's reply.
 #include <array>
+#include <system_error>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,13 +25,13 @@ namespace {
 
 // Commands never carried for another caller, or carrying others: they change
 // the connection's session (transactions, database, auth, protocol, client
-// settings, pub/sub, replication, cluster routing) or may block the
-// connection for long (blocking pops, stream reads, WAIT, DEBUG SLEEP).
-constexpr std::array<std::string_view, 39> kNotShared = {
+// settings, pub/sub, replication, cluster routing, SCRIPT DEBUG) or may block
+// the connection for long (blocking pops, stream reads, WAIT, DEBUG SLEEP).
+constexpr std::array<std::string_view, 40> kNotShared = {
     "ASKING",     "AUTH",        "BLMOVE",      "BLMPOP",       "BLPOP",    "BRPOP",   "BRPOPLPUSH", "BZMPOP",
     "BZPOPMAX",   "BZPOPMIN",    "CLIENT",      "DEBUG",        "DISCARD",  "EXEC",    "FAILOVER",   "HELLO",
     "MONITOR",    "MULTI",       "PSUBSCRIBE",  "PSYNC",        "PUNSUBSCRIBE", "QUIT", "READONLY",  "READWRITE",
-    "REPLCONF",   "RESET",       "SELECT",      "SHUTDOWN",     "SSUBSCRIBE", "SUBSCRIBE", "SUNSUBSCRIBE", "SYNC",
+    "REPLCONF",   "RESET",       "SCRIPT",      "SELECT",      "SHUTDOWN",     "SSUBSCRIBE", "SUBSCRIBE", "SUNSUBSCRIBE", "SYNC",
     "UNSUBSCRIBE", "UNWATCH",    "WAIT",        "WAITAOF",      "WATCH",    "XREAD",   "XREADGROUP",
 };
 
@@ -44,7 +45,13 @@ bool equals_upper(std::string_view name, std::string_view upper) noexcept {
   return true;
 }
 
-bool shareable(std::string_view name) noexcept {
+// Caps on what one round trip carries, so that one caller's large command
+// can't make the others' write time out, nor delay them by much.
+constexpr std::size_t kMaxSharedCommandBytes = 16 * 1024;  // a larger command travels alone
+constexpr std::size_t kMaxCarriedBytes = 64 * 1024;        // all carried commands together
+
+bool shareable(std::string_view name, std::string_view encoded) noexcept {
+  if (encoded.size() > kMaxSharedCommandBytes) return false;
   for (auto n : kNotShared)
     if (equals_upper(name, n)) return false;
   return true;
@@ -65,10 +72,12 @@ void give_command_buffer(std::string&& buf) noexcept {
 }
 
 std::size_t PoolState::take_shared_locked(Waiter** out) noexcept {
-  std::size_t n = 0;
+  std::size_t n = 0, bytes = 0;
   for (Waiter* w = head_; w != nullptr && n < kMaxShared;) {
     Waiter* next = w->next;
     if (w->cmd != nullptr) {
+      bytes += w->cmd->encoded.size();
+      if (bytes > kMaxCarriedBytes) break;
       unlink(w);
       w->cmd->taken = true;
       out[n++] = w;
@@ -94,7 +103,7 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
       lk.unlock();
       PoolAccess::set_owner(*c, this);
     } else {
-      const bool share = shareable(name);
+      const bool share = shareable(name, encoded);
       SharedCommand mine{name, encoded, Resp(), false, false};
       auto r = get_locked(lk, share ? &mine : nullptr);
       if (!r) return Resp::io_error(r.error());
@@ -107,6 +116,27 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
     }
   }
 
+  // Whatever happens from here on, std::bad_alloc included, every carried
+  // caller is answered and the connection goes back (closed, if we are
+  // unwinding: its state is unknown). Otherwise a carried caller, which no
+  // longer heeds get_timeout or empty(), would wait forever.
+  struct Finish {
+    PoolState& pool;
+    std::unique_ptr<Client>& conn;
+    Waiter** carried;
+    std::size_t n;
+    bool completed = false;
+    ~Finish() {
+      if (!completed) {
+        conn->close();
+        for (std::size_t i = 0; i < n; ++i)
+          carried[i]->cmd->reply = Resp::io_error(std::make_error_code(std::errc::not_enough_memory));
+      }
+      if (n != 0) pool.answer_carried(carried, n);
+      pool.put(std::move(conn));
+    }
+  } finish{*this, c, carried.data(), n};
+
   Client& client = *c;
   Resp reply;
   if (auto ec = PoolAccess::begin(client, name)) {
@@ -117,19 +147,20 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
     for (std::size_t i = 0; i < n; ++i) PoolAccess::queue_encoded(client, carried[i]->cmd->name, carried[i]->cmd->encoded);
     reply = client.pipe_resp();  // one write for all, then our reply
     // Written without the lock: their owners read them only once `served`
-    // is set under the lock below.
+    // is set under the lock (answer_carried).
     for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->reply = client.pipe_resp();
   }
-  if (n != 0) {
-    {
-      std::lock_guard lk(m_);
-      for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->served = true;
-      st_.shared += n;
-    }
-    for (std::size_t i = 0; i < n; ++i) carried[i]->cv.notify_one();  // nodes outlive their waits
-  }
-  put(std::move(c));
+  finish.completed = true;
   return reply;
+}
+
+void PoolState::answer_carried(Waiter** carried, std::size_t n) noexcept {
+  {
+    std::lock_guard lk(m_);
+    for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->served = true;
+    st_.shared += n;
+  }
+  for (std::size_t i = 0; i < n; ++i) carried[i]->cv.notify_one();  // nodes outlive their waits
 }
 
 }  // namespace respool::detail

@@ -145,10 +145,13 @@ class PoolState {
   Result<std::unique_ptr<Client>> wait(Lock& lk, SharedCommand* shared);
 
   // --- shared round trips (sharing.cpp) ---
-  static constexpr std::size_t kMaxShared = 63;  // commands carried for others in one round trip
+  static constexpr std::size_t kMaxShared = 63;  // most commands carried for others in one round trip
   // Unlinks up to kMaxShared waiters that carry a shareable command, oldest
   // first, marks their commands taken; returns how many.
   std::size_t take_shared_locked(Waiter** out) noexcept;
+  // Marks carried commands served (their replies already written) and wakes
+  // their callers.
+  void answer_carried(Waiter** carried, std::size_t n) noexcept;
   // Gives an idle-to-be connection to the front waiter, else the main pool,
   // else the overflow buffer; returns it when there is no room (to close).
   // A waiter handed the connection is stored in *wake, to be notified once

@@ -54,7 +54,7 @@ TEST(ClientSessionState, WatchUntilUnwatchOrExec) {
 
 TEST(ClientSessionState, SessionChangingCommandsAreSticky) {
   for (const char* name : {"SELECT", "select", "CLIENT", "HELLO", "AUTH", "RESET", "MONITOR", "SUBSCRIBE",
-                           "PSUBSCRIBE", "SSUBSCRIBE", "QUIT"}) {
+                           "PSUBSCRIBE", "SSUBSCRIBE", "QUIT", "READONLY", "readwrite", "ASKING"}) {
     auto c = dial_shared();
     ASSERT_TRUE(c);
     c->pipe_append(name, "x");  // noted when queued; never sent

@@ -165,6 +165,31 @@ TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
   EXPECT_EQ(pool->stats().get_timeouts, 0u);
 }
 
+// nanoseconds::max() (or any huge duration) means "no limit", never a
+// deadline that wraps around into the past.
+TEST_F(PoolTest, PoolRule09_HugeDurationsMeanNoLimitNotOverflow) {
+  constexpr auto forever = std::chrono::nanoseconds::max();
+  auto pool = must_create("tcp", server.addr(), 1,
+                          PoolOptions{.get_timeout = forever, .ping_interval = forever, .max_open = 1,
+                                      .idle_timeout = forever, .max_lifetime = forever});
+  auto held = must_get(*pool);
+  auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
+  ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
+  EXPECT_EQ(waiter.wait_for(300ms), std::future_status::timeout);  // no wrapped get_timeout
+  pool->put(std::move(held));
+  auto c = waiter.get();
+  ASSERT_TRUE(c) << c.error().message();
+  pool->put(std::move(*c));
+  // No wrapped idle timeout or lifetime closed it, no wrapped ping interval
+  // pinged in a loop.
+  EXPECT_EQ(pool->cmd("PING").str().value_or("?"), "PONG");
+  const auto st = pool->stats();
+  EXPECT_EQ(st.dials, 1u);
+  EXPECT_EQ(st.closed_idle + st.closed_lifetime, 0u);
+  EXPECT_EQ(st.pings, 0u);
+  EXPECT_EQ(st.get_timeouts, 0u);
+}
+
 TEST_F(PoolTest, PoolRule10_WaitingGetWakesWithPoolClosedWhenEmptied) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto held = must_get(*pool);

@@ -92,6 +92,26 @@ TEST_F(PoolTest, PoolSharedCmd_SessionAndBlockingCommandsAreNeitherCarriedNorCar
   EXPECT_EQ(pool->stats().closed_unclean, 1u);
 }
 
+TEST_F(PoolTest, PoolSharedCmd_LargeCommandsTravelAlone) {
+  auto pool = one_connection_pool(server);
+  const std::string big(20 * 1024, 'x');  // over the 16 KiB a shared command may have
+  std::vector<Resp> replies(3);
+  {
+    auto lease = pool->lease();
+    ASSERT_TRUE(lease);
+    auto threads = line_up(*pool, 3, [&](int i) {
+      auto& r = replies[static_cast<std::size_t>(i)];
+      r = i == 1 ? pool->cmd("SET", "shared:big", big) : pool->cmd("ECHO", "small-" + std::to_string(i));
+    });
+    lease.reset();
+    join(threads);
+  }
+  EXPECT_EQ(replies[0].str().value_or("?"), "small-0");
+  EXPECT_EQ(replies[1].str().value_or("?"), "OK");
+  EXPECT_EQ(replies[2].str().value_or("?"), "small-2");
+  EXPECT_EQ(pool->stats().shared, 1u);  // the first ECHO carried the second, not the SET
+}
+
 TEST_F(PoolTest, PoolSharedCmd_GetTimeoutStillBoundsAWaitingCmd) {
   auto pool = one_connection_pool(server, PoolOptions{.get_timeout = 100ms});
   auto lease = pool->lease();
