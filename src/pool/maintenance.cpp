@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <new>
 #include <utility>
 
 #include "pool/access.hpp"
@@ -15,7 +17,25 @@
 namespace respool::detail {
 
 void PoolState::run() {
+  // std::bad_alloc must not end the process (an exception escaping a thread
+  // calls std::terminate) nor the pool's maintenance: each step below leaves
+  // the pool consistent when it throws, so the loop starts again after a
+  // pause (empty() still wakes it).
+  for (;;) {
+    try {
+      maintain();
+      return;
+    } catch (const std::bad_alloc&) {
+      Lock lk(m_);
+      if (closed_) return;
+      bg_cv_.wait_for(lk, std::chrono::milliseconds(100));
+    }
+  }
+}
+
+void PoolState::maintain() {
   Dead dead;
+  dead.reserve(8);
   Lock lk(m_);
   while (!closed_) {
     const auto now = clock::now();
@@ -111,8 +131,12 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
     ping_fd_ = dup;
     lk.unlock();
     PoolAccess::set_timeouts(c, cfg_.ping_timeout, cfg_.ping_timeout);
-    const Resp r = c.cmd("PING");
-    ok = !r.err() && c.is_clean();
+    try {
+      const Resp r = c.cmd("PING");
+      ok = !r.err() && c.is_clean();
+    } catch (const std::bad_alloc&) {
+      c.close();  // state unknown: discarded below as a failed ping
+    }
     PoolAccess::reset_timeouts(c);
     lk.lock();
     ++st_.pings;

@@ -78,6 +78,7 @@ class Ring {
   // keeping the others in order.
   template <class Pred>
   void remove_if(Pred pred, std::vector<T>& out) {
+    out.reserve(out.size() + count_);  // may throw; after it, nothing does
     std::size_t kept = 0;
     for (std::size_t i = 0; i < count_; ++i) {
       T& e = slots_[phys(i)];

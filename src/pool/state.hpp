@@ -188,7 +188,8 @@ class PoolState {
   clock::time_point lifetime_locked(const Client* c) const noexcept;
 
   // --- background (maintenance.cpp) ---
-  void run();
+  void run();       // the thread's body: maintain(), resumed after std::bad_alloc
+  void maintain();  // until closed_
   void ping_locked(Lock& lk, Idle e);
   void drain_one_locked(clock::time_point now, Dead& dead);
   void evict_locked(clock::time_point now, Dead& dead);
