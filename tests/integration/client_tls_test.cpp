@@ -14,6 +14,7 @@
 #include <string>
 #include <system_error>
 
+#include "fake_server.hpp"
 #include "net/socket.hpp"
 #include "redis_server.hpp"
 #include "respool/client.hpp"
@@ -167,6 +168,34 @@ TEST(TlsClient, ClientCertificateRequiredByTheServer) {
   foreign.tls.key_file = tls_certs().dir() + "/other-ca.key";
   const std::error_code refused = dial_or_first_command_error(server.addr(), foreign);
   EXPECT_EQ(refused, errc::tls_handshake_failed) << refused.message();
+}
+
+TEST(TlsClient, ClientCertificateMissingUnderTls12FailsAtDial) {
+  // TLS 1.2 refuses inside the handshake itself.
+  RedisServerOptions so = tls_server("yes");
+  so.extra_args = {"--tls-protocols", "TLSv1.2"};
+  RedisServer server(so);
+  const auto start = clock::now();
+  auto c = Client::dial("tcp", server.addr(), tls_options());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), errc::tls_handshake_failed) << c.error().message();
+  EXPECT_LT(clock::now() - start, kFast);
+
+  DialOptions with = tls_options();
+  with.tls.cert_file = tls_certs().client_cert();
+  with.tls.key_file = tls_certs().client_key();
+  auto d = Client::dial("tcp", server.addr(), with);
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ((*d)->cmd("PING").str().value(), "PONG");
+}
+
+TEST(TlsClient, PeerThatDoesNotSpeakTlsFailsFast) {
+  test::FakeServer server({test::fake::send("-ERR this is not TLS\r\n"), test::fake::hang()});
+  const auto start = clock::now();
+  auto c = Client::dial("tcp", server.addr(), tls_options());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), errc::tls_handshake_failed) << c.error().message();
+  EXPECT_LT(clock::now() - start, kFast);
 }
 
 TEST(TlsClient, PlaintextClientToTlsPortFailsFast) {
