@@ -287,6 +287,16 @@ TEST(TlsClient, ConfigurationErrors) {
   EXPECT_TRUE(named) << named.error().message();
 }
 
+TEST(TlsClient, CaDirectoryIsTrusted) {
+  RedisServer server(tls_server());
+  DialOptions o = tls_options();
+  o.tls.ca_file.clear();
+  o.tls.ca_dir = tls_certs().ca_dir();
+  auto c = Client::dial("tcp", server.addr(), o);
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ((*c)->cmd("PING").str().value(), "PONG");
+}
+
 TEST(TlsClient, TheSystemTrustStoreIsTheDefault) {
   // Our test CA is not in the system store: verification fails, which shows
   // that verification is on when no CA is named.

@@ -71,6 +71,9 @@ TlsCerts::TlsCerts() {
     make_leaf(dir_, "server", "localhost", 2);
     make_leaf(dir_, "client", "respool test client", 3);
     make_ca(dir_, "other-ca", "respool unrelated CA");
+    std::filesystem::create_directory(dir_ + "/ca-dir");
+    std::filesystem::copy_file(dir_ + "/ca.crt", dir_ + "/ca-dir/ca.crt");
+    openssl(dir_, "rehash ca-dir");
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -1,7 +1,8 @@
 // Throwaway TLS certificates for tests, made by the `openssl` command in a
 // temp dir (removed by the destructor): a CA, a server certificate for
 // localhost / 127.0.0.1 / ::1 (subjectAltName) signed by it, a client
-// certificate signed by it, and a second, unrelated CA. EC P-256 keys, valid
+// certificate signed by it, a second, unrelated CA, and a hashed directory
+// holding the first CA. EC P-256 keys, valid
 // for two days. Failures throw std::runtime_error with openssl's output.
 //
 // Thread-safety: immutable once made; tls_certs() makes one set per test
@@ -26,6 +27,7 @@ class TlsCerts {
   std::string client_cert() const { return dir_ + "/client.crt"; }
   std::string client_key() const { return dir_ + "/client.key"; }
   std::string other_ca_file() const { return dir_ + "/other-ca.crt"; }  // trusts none of the above
+  std::string ca_dir() const { return dir_ + "/ca-dir"; }  // the CA, hashed by `openssl rehash`
 
  private:
   std::string dir_;
