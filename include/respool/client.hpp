@@ -13,7 +13,8 @@
 // Blocking: cmd(), pipe_resp() and pipe_clear() block on the socket, each
 // read bounded by read_timeout and each write by write_timeout (zero = no
 // limit); dial() is bounded by connect_timeout for each address tried plus
-// read/write timeouts for the set-up commands.
+// read/write timeouts for the set-up commands, plus connect_timeout for the
+// TLS handshake when TLS is on.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,7 @@
 #include "respool/parser.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"
+#include "respool/tls.hpp"
 
 namespace respool {
 
@@ -55,6 +57,13 @@ struct DialOptions {
   std::chrono::seconds keepalive = std::chrono::seconds(60);
 
   ParserLimits limits;
+
+  // TLS (off by default). When enabled the handshake runs at dial, before
+  // the set-up commands, bounded by connect_timeout; then every read and
+  // write is encrypted and bounded by read_timeout / write_timeout as in
+  // plaintext. tcp only. Options, defaults and errors: respool/tls.hpp and
+  // docs/TLS.md.
+  TlsOptions tls;
 };
 
 class Client {
@@ -62,7 +71,9 @@ class Client {
   // network: "tcp" (addr "host:port", "1.2.3.4:6379", "[::1]:6379"; host
   // names resolved, each address tried in turn) or "unix" (addr: a socket
   // path). Errors: unknown_network, bad_address, resolve_failed, timeout,
-  // an OS error (ECONNREFUSED, ...), auth_failed, handshake_failed.
+  // an OS error (ECONNREFUSED, ...), auth_failed, handshake_failed; with TLS
+  // also tls_config, tls_handshake_failed, tls_certificate_invalid,
+  // tls_host_mismatch.
   static Result<std::unique_ptr<Client>> dial(std::string_view network, std::string_view addr,
                                               const DialOptions& options = {});
 

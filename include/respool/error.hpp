@@ -29,6 +29,13 @@ enum class errc {
   auth_failed,       // AUTH was refused (wrong password or user)
   handshake_failed,  // SELECT, CLIENT SETNAME or HELLO sent at dial was refused
 
+  // TLS (see respool/tls.hpp for when each happens)
+  tls_config,               // a CA, certificate or key file can't be loaded
+  tls_handshake_failed,     // the peer doesn't speak TLS or refused the handshake
+  tls_certificate_invalid,  // the server's certificate chain is not trusted
+  tls_host_mismatch,        // the server's certificate is not for the host dialed
+  tls_error,                // TLS failure on an established connection (critical)
+
   // connection (critical: the connection is closed)
   timeout,            // connect, read or write timeout elapsed
   connection_closed,  // the peer closed the connection
@@ -54,7 +61,7 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 
 // True for the errors after which a connection must not be used again:
 // timeouts, I/O errors (any system_category error), protocol errors and
-// limits hit, and a closed client.
+// limits hit, TLS failures other than tls_config, and a closed client.
 bool is_critical(std::error_code ec) noexcept;
 
 }  // namespace respool

@@ -19,7 +19,7 @@ Result<Resp> Client::Impl::read_one() {
     if (!r) return r.error();
     if (*r) return std::move(**r);
     auto buf = parser.prepare(read_chunk);
-    auto n = socket.read_some(buf, first);
+    auto n = stream.read_some(buf, first);
     if (!n) return n.error();
     parser.commit(*n);
     first = false;
@@ -28,7 +28,7 @@ Result<Resp> Client::Impl::read_one() {
 
 Resp Client::Impl::fail(Client& c, std::error_code ec) {
   c.critical_ = ec;
-  c.impl_->socket.close();
+  c.impl_->stream.close();
   c.out_.clear();
   c.queued_ = 0;
   c.unread_ = 0;
@@ -36,7 +36,7 @@ Resp Client::Impl::fail(Client& c, std::error_code ec) {
 }
 
 std::error_code Client::Impl::flush(Client& c) {
-  auto ec = c.impl_->socket.write_all(c.out_);
+  auto ec = c.impl_->stream.write_all(c.out_);
   c.out_.clear();
   if (c.out_.capacity() > keep_out_capacity) std::string().swap(c.out_);
   return ec;
@@ -47,7 +47,7 @@ Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
 
 std::error_code Client::begin_command(std::string_view name) {
-  if (!impl_->socket.is_open()) return Impl::closed_error(*this);
+  if (!impl_->stream.is_open()) return Impl::closed_error(*this);
   if (queued_ != 0 || unread_ != 0) return errc::pipeline_busy;
   note_command(name);
   out_.clear();
@@ -69,7 +69,7 @@ Resp Client::cmd_argv(std::span<const std::string_view> argv) {
 }
 
 Resp Client::pipe_resp() {
-  if (!impl_->socket.is_open()) {
+  if (!impl_->stream.is_open()) {
     out_.clear();
     queued_ = 0;
     unread_ = 0;
@@ -90,7 +90,7 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
   const std::size_t dropped = std::exchange(queued_, 0);
   out_.clear();
   std::size_t discarded = 0;
-  while (unread_ != 0 && impl_->socket.is_open()) {
+  while (unread_ != 0 && impl_->stream.is_open()) {
     auto r = impl_->read_one();
     if (!r) {
       Impl::fail(*this, r.error());
@@ -104,34 +104,34 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
 }
 
 Resp Client::read_reply() {
-  if (!impl_->socket.is_open()) return Resp::io_error(Impl::closed_error(*this));
+  if (!impl_->stream.is_open()) return Resp::io_error(Impl::closed_error(*this));
   if (queued_ != 0 || unread_ != 0) return Resp::io_error(errc::pipeline_busy);
   auto r = impl_->read_one();
   if (!r) return Impl::fail(*this, r.error());
   return std::move(*r);
 }
 
-bool Client::is_closed() const noexcept { return !impl_->socket.is_open(); }
+bool Client::is_closed() const noexcept { return !impl_->stream.is_open(); }
 
 void Client::close() noexcept {
-  impl_->socket.close();
+  impl_->stream.close();
   out_.clear();
   queued_ = 0;
   unread_ = 0;
 }
 
 bool Client::is_clean() const noexcept {
-  return impl_->socket.is_open() && queued_ == 0 && unread_ == 0 && session_ == 0 &&
+  return impl_->stream.is_open() && queued_ == 0 && unread_ == 0 && session_ == 0 &&
          impl_->parser.buffered() == 0;
 }
 
 void Client::set_timeouts(std::chrono::nanoseconds read, std::chrono::nanoseconds write) {
-  impl_->socket.set_timeouts(read, write);
+  impl_->stream.set_timeouts(read, write);
 }
 
 const std::string& Client::network() const noexcept { return impl_->network; }
 const std::string& Client::addr() const noexcept { return impl_->addr; }
 const DialOptions& Client::options() const noexcept { return impl_->options; }
-int Client::native_handle() const noexcept { return impl_->socket.fd(); }
+int Client::native_handle() const noexcept { return impl_->stream.fd(); }
 
 }  // namespace respool

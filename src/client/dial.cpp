@@ -1,4 +1,9 @@
-// Client::dial: validate the options, connect, then set the session up.
+// Client::dial: validate the options, connect, TLS handshake when enabled,
+// then set the session up.
+//
+// TLS options are checked and their files loaded (net::TlsContext, cached)
+// before anything is connected, so a configuration mistake costs no network
+// round trip. The handshake gets its own connect_timeout.
 //
 // The set-up commands go out in ONE write and are answered in one round of
 // reads: HELLO 3 [AUTH user pass] [SETNAME name] when protocol is 3, else
@@ -19,11 +24,15 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string_view>
+#include <utility>
 
 #include "client/impl.hpp"
 #include "net/address.hpp"
 #include "net/socket.hpp"
+#include "net/tls.hpp"
+#include "net/tls_context.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
 
@@ -40,10 +49,30 @@ std::error_code validate(const DialOptions& o) {
     return errc::invalid_argument;
   // A user name alone can't be sent (AUTH and HELLO AUTH take both).
   if (!o.username.empty() && o.password.empty()) return errc::invalid_argument;
+  // Our certificate is useless without its key, and the reverse.
+  if (o.tls.enabled && o.tls.cert_file.empty() != o.tls.key_file.empty()) return errc::invalid_argument;
   const auto& l = o.limits;
   if (l.max_bulk_length <= 0 || l.max_depth <= 0 || l.max_elements <= 0 || l.max_reply_bytes <= 0)
     return errc::invalid_argument;
   return {};
+}
+
+struct TlsSetup {
+  std::shared_ptr<const net::TlsContext> context;
+  net::TlsPeer peer;
+};
+
+// The context and peer for a TLS dial; TLS is for tcp only (Redis serves
+// it on TCP ports only).
+Result<TlsSetup> prepare_tls(net::Network net, std::string_view addr, const TlsOptions& o) {
+  if (net != net::Network::tcp) return errc::invalid_argument;
+  auto hp = net::split_host_port(addr);
+  if (!hp) return hp.error();
+  auto peer = net::TlsPeer::from(hp->host, o);
+  if (!peer) return peer.error();
+  auto context = net::TlsContext::get(o);
+  if (!context) return context.error();
+  return TlsSetup{std::move(*context), std::move(*peer)};
 }
 
 enum class Step : std::uint8_t { hello, auth, select, setname };
@@ -74,6 +103,11 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   if (auto ec = validate(options)) return ec;
   auto net = net::parse_network(network);
   if (!net) return net.error();
+  Result<TlsSetup> tls = TlsSetup{};
+  if (options.tls.enabled) {
+    tls = prepare_tls(*net, addr, options.tls);
+    if (!tls) return tls.error();
+  }
   auto endpoints = net::resolve(network, addr);
   if (!endpoints) return endpoints.error();
   auto socket = net::Socket::connect_any(*endpoints, options.connect_timeout);
@@ -85,6 +119,9 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
 
   std::unique_ptr<Client> c(new Client(
       std::make_unique<Impl>(std::string(network), std::string(addr), options, std::move(*socket))));
+  if (tls->context) {
+    if (auto ec = c->impl_->stream.start_tls(*tls->context, tls->peer, options.connect_timeout)) return ec;
+  }
 
   // The set-up commands, in order.
   std::array<Step, 3> steps{};
@@ -121,7 +158,7 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   }
   if (n == 0) return c;
 
-  auto ec = c->impl_->socket.write_all(out);
+  auto ec = c->impl_->stream.write_all(out);
   wipe(out);
   if (ec) return ec;
   for (std::size_t i = 0; i < n; ++i) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "net/socket.hpp"
+#include "net/stream.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
 
@@ -33,13 +34,13 @@ struct Client::Impl {
       : network(std::move(network_)),
         addr(std::move(addr_)),
         options(options_),
-        socket(std::move(socket_)),
+        stream(std::move(socket_)),
         parser(options_.limits) {}
 
   std::string network;
   std::string addr;
   DialOptions options;
-  net::Socket socket;
+  net::Stream stream;  // plaintext, or TLS after dial's handshake
   Parser parser;
 
   // The next reply: from bytes already buffered, else read straight into the

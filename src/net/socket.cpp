@@ -133,7 +133,10 @@ Socket::Socket(Socket&& o) noexcept
       write_timeout_(o.write_timeout_),
       applied_read_(o.applied_read_),
       applied_write_(o.applied_write_),
-      read_deadline_(o.read_deadline_) {}
+      read_deadline_(o.read_deadline_),
+      write_deadline_(o.write_deadline_),
+      read_fresh_(o.read_fresh_),
+      write_fresh_(o.write_fresh_) {}
 
 Socket& Socket::operator=(Socket&& o) noexcept {
   if (this != &o) {
@@ -144,6 +147,9 @@ Socket& Socket::operator=(Socket&& o) noexcept {
     applied_read_ = o.applied_read_;
     applied_write_ = o.applied_write_;
     read_deadline_ = o.read_deadline_;
+    write_deadline_ = o.write_deadline_;
+    read_fresh_ = o.read_fresh_;
+    write_fresh_ = o.write_fresh_;
   }
   return *this;
 }
@@ -201,43 +207,62 @@ std::error_code Socket::apply(int option, nanoseconds t, nanoseconds& applied) n
   return {};
 }
 
-std::error_code Socket::write_all(std::string_view data) noexcept {
+std::error_code Socket::begin_write() noexcept {
   if (fd_ < 0) return errc::client_closed;
   if (write_timeout_ < nanoseconds::zero()) return errc::timeout;
+  // Common case: SO_SNDTIMEO already holds the write timeout (no syscall).
   if (auto ec = apply(SO_SNDTIMEO, write_timeout_, applied_write_)) return ec;
-  clock::time_point deadline{};
-  bool first = true;
-  while (!data.empty()) {
-    if (!first && write_timeout_ > nanoseconds::zero()) {
-      // A partial write: the rest gets only the time left.
-      const auto left = deadline - clock::now();
-      if (left <= nanoseconds::zero()) return errc::timeout;
-      if (auto ec = apply(SO_SNDTIMEO, left, applied_write_)) return ec;
-    } else if (first && write_timeout_ > nanoseconds::zero()) {
-      deadline = deadline_after(write_timeout_);
-    }
-    first = false;
-    ++counters.sends;
-    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error(errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (write_timeout_ > nanoseconds::zero()) write_deadline_ = deadline_after(write_timeout_);
+  write_fresh_ = true;
   return {};
 }
 
-Result<std::size_t> Socket::read_some(std::span<char> buf, bool first) noexcept {
+Result<std::size_t> Socket::send_some(std::string_view data) noexcept {
+  if (fd_ < 0) return errc::client_closed;
+  for (;;) {
+    if (!std::exchange(write_fresh_, false) && write_timeout_ > nanoseconds::zero()) {
+      // A later send of the same write: only the time left.
+      const auto left = write_deadline_ - clock::now();
+      if (left <= nanoseconds::zero()) return errc::timeout;
+      if (auto ec = apply(SO_SNDTIMEO, left, applied_write_)) return ec;
+    }
+    ++counters.sends;
+    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return io_error(errno);
+  }
+}
+
+void Socket::send_now(std::string_view data) noexcept {
+  if (fd_ < 0) return;
+  ++counters.sends;
+  (void)::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+Result<std::size_t> Socket::recv_now(std::span<char> buf) noexcept {
+  if (fd_ < 0) return errc::client_closed;
+  ++counters.recvs;
+  const ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+  if (n > 0) return static_cast<std::size_t>(n);
+  if (n == 0) return errc::connection_closed;
+  return io_error(errno);
+}
+
+std::error_code Socket::begin_read() noexcept {
   if (fd_ < 0) return errc::client_closed;
   if (read_timeout_ < nanoseconds::zero()) return errc::timeout;
+  // Common case: SO_RCVTIMEO already holds the read timeout (no syscall).
+  if (auto ec = apply(SO_RCVTIMEO, read_timeout_, applied_read_)) return ec;
+  if (read_timeout_ > nanoseconds::zero()) read_deadline_ = deadline_after(read_timeout_);
+  read_fresh_ = true;
+  return {};
+}
+
+Result<std::size_t> Socket::recv_some(std::span<char> buf) noexcept {
+  if (fd_ < 0) return errc::client_closed;
   for (;;) {
-    if (first) {
-      // Common case: SO_RCVTIMEO already holds the read timeout (no syscall).
-      if (auto ec = apply(SO_RCVTIMEO, read_timeout_, applied_read_)) return ec;
-      if (read_timeout_ > nanoseconds::zero()) read_deadline_ = deadline_after(read_timeout_);
-      first = false;
-    } else if (read_timeout_ > nanoseconds::zero()) {
+    if (!std::exchange(read_fresh_, false) && read_timeout_ > nanoseconds::zero()) {
+      // A later read of the same reply: only the time left.
       const auto left = read_deadline_ - clock::now();
       if (left <= nanoseconds::zero()) return errc::timeout;
       if (auto ec = apply(SO_RCVTIMEO, left, applied_read_)) return ec;
@@ -248,6 +273,23 @@ Result<std::size_t> Socket::read_some(std::span<char> buf, bool first) noexcept 
     if (n == 0) return errc::connection_closed;
     if (errno != EINTR) return io_error(errno);
   }
+}
+
+std::error_code Socket::write_all(std::string_view data) noexcept {
+  if (auto ec = begin_write()) return ec;
+  while (!data.empty()) {
+    auto n = send_some(data);
+    if (!n) return n.error();
+    data.remove_prefix(*n);
+  }
+  return {};
+}
+
+Result<std::size_t> Socket::read_some(std::span<char> buf, bool first) noexcept {
+  if (first) {
+    if (auto ec = begin_read()) return ec;
+  }
+  return recv_some(buf);
 }
 
 }  // namespace respool::net

@@ -74,6 +74,21 @@ class Socket {
   // same reply get only the time left.
   Result<std::size_t> read_some(std::span<char> buf, bool first) noexcept;
 
+  // The primitives under write_all and read_some, for a layer that does its
+  // own framing over this socket (TLS). begin_read / begin_write start a
+  // deadline of read_timeout / write_timeout from now; each recv_some /
+  // send_some is then one system call (EINTR retried) that ends by that
+  // deadline. The first one after begin_* costs no extra system call.
+  std::error_code begin_read() noexcept;
+  Result<std::size_t> recv_some(std::span<char> buf) noexcept;
+  std::error_code begin_write() noexcept;
+  Result<std::size_t> send_some(std::string_view data) noexcept;
+  // One send / recv that never waits (MSG_DONTWAIT; nothing to read is
+  // errc::timeout): for a courtesy message at close, and for what a peer
+  // sent before it hung up.
+  void send_now(std::string_view data) noexcept;
+  Result<std::size_t> recv_now(std::span<char> buf) noexcept;
+
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }
   void close() noexcept;
@@ -90,6 +105,11 @@ class Socket {
   std::chrono::nanoseconds applied_read_{0};
   std::chrono::nanoseconds applied_write_{0};
   clock::time_point read_deadline_{};
+  clock::time_point write_deadline_{};
+  // SO_RCVTIMEO / SO_SNDTIMEO hold the whole timeout, just started by
+  // begin_read / begin_write: the next recv / send needs no adjustment.
+  bool read_fresh_ = false;
+  bool write_fresh_ = false;
 };
 
 }  // namespace respool::net

@@ -36,7 +36,7 @@ struct PoolAccess {
   // Back to the timeouts the client was dialed with (no system call: the
   // socket applies them lazily).
   static void reset_timeouts(Client& c) noexcept {
-    auto& s = c.impl_->socket;
+    auto& s = c.impl_->stream;
     const auto& o = c.impl_->options;
     if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)
       s.set_timeouts(o.read_timeout, o.write_timeout);
@@ -54,7 +54,7 @@ struct PoolAccess {
 
   static void set_timeouts(Client& c, std::chrono::nanoseconds read,
                            std::chrono::nanoseconds write) noexcept {
-    c.impl_->socket.set_timeouts(read, write);
+    c.impl_->stream.set_timeouts(read, write);
   }
 };
 

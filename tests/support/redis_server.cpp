@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,26 @@ int connect_loopback(int port) {
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(port));
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+int connect_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sa.sun_path) {
+    ::close(fd);
+    return -1;
+  }
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     ::close(fd);
     return -1;
@@ -113,6 +134,12 @@ void RedisServer::start() {
                                    dir_ + "/redis.log",
                                    "--daemonize",
                                    "no"};
+  if (const auto& tls = options_.tls) {
+    args[2] = "0";  // --port 0: no plaintext TCP port
+    args.insert(args.end(), {"--tls-port", port, "--tls-cert-file", tls->cert_file, "--tls-key-file",
+                             tls->key_file, "--tls-ca-cert-file", tls->ca_file, "--tls-auth-clients",
+                             tls->auth_clients});
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -175,7 +202,7 @@ void RedisServer::thaw() {
 }
 
 std::string RedisServer::raw_command(const std::string& line) const {
-  int fd = connect_loopback(port_);
+  int fd = options_.tls ? connect_unix(unix_path()) : connect_loopback(port_);
   if (fd < 0) throw std::runtime_error("raw_command: connect failed");
   std::string out = line + "\r\n";
   if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {

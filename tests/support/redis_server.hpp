@@ -10,14 +10,24 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace respool::test {
 
+// TLS on the server's TCP port, which then speaks only TLS (redis-server
+// --port 0 --tls-port P); the fixture's own probes (the start-up PING,
+// raw_command) go over the unix socket instead.
+struct RedisServerTls {
+  std::string cert_file, key_file, ca_file;
+  std::string auth_clients = "no";  // redis's tls-auth-clients: "no", "yes" or "optional"
+};
+
 struct RedisServerOptions {
   std::vector<std::string> extra_args;  // e.g. {"--requirepass", "secret"}
   int port = 0;                         // 0: pick a free one
+  std::optional<RedisServerTls> tls{};  // unset: plaintext
 };
 
 class RedisServer {
@@ -40,8 +50,9 @@ class RedisServer {
   void freeze();  // SIGSTOP
   void thaw();    // SIGCONT
 
-  // Send one inline command on a fresh raw connection and return the raw
-  // reply text (e.g. "+OK\r\n"); for set-up in tests, independent of respool.
+  // Send one inline command on a fresh raw connection (the unix socket for
+  // a TLS server) and return the raw reply text (e.g. "+OK\r\n"); for
+  // set-up in tests, independent of respool.
   std::string raw_command(const std::string& line) const;
 
  private:

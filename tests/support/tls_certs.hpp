@@ -1,0 +1,38 @@
+// Throwaway TLS certificates for tests, made by the `openssl` command in a
+// temp dir (removed by the destructor): a CA, a server certificate for
+// localhost / 127.0.0.1 / ::1 (subjectAltName) signed by it, a client
+// certificate signed by it, a second, unrelated CA, and a hashed directory
+// holding the first CA. EC P-256 keys, valid
+// for two days. Failures throw std::runtime_error with openssl's output.
+//
+// Thread-safety: immutable once made; tls_certs() makes one set per test
+// process, on first use (thread-safe static).
+#pragma once
+
+#include <string>
+
+namespace respool::test {
+
+class TlsCerts {
+ public:
+  TlsCerts();
+  ~TlsCerts();
+  TlsCerts(const TlsCerts&) = delete;
+  TlsCerts& operator=(const TlsCerts&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  std::string ca_file() const { return dir_ + "/ca.crt"; }
+  std::string server_cert() const { return dir_ + "/server.crt"; }
+  std::string server_key() const { return dir_ + "/server.key"; }
+  std::string client_cert() const { return dir_ + "/client.crt"; }
+  std::string client_key() const { return dir_ + "/client.key"; }
+  std::string other_ca_file() const { return dir_ + "/other-ca.crt"; }  // trusts none of the above
+  std::string ca_dir() const { return dir_ + "/ca-dir"; }  // the CA, hashed by `openssl rehash`
+
+ private:
+  std::string dir_;
+};
+
+const TlsCerts& tls_certs();
+
+}  // namespace respool::test
