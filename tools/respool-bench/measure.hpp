@@ -40,6 +40,7 @@ struct Measurement {
   double p50_us = 0, p99_us = 0, p999_us = 0;
   std::uint64_t errors = 0;         // commands that failed with an error
   std::uint64_t wrong_replies = 0;  // replies that were not the answer to the command sent
+  std::uint64_t lost = 0;           // W4: GETs answered nil after the server lost the key in its restart
   double reference_ops_per_s = 0;   // redis-benchmark in the same run (0: not run)
   int broken_after = 0;             // W4: idle connections that failed a PING afterwards
   std::string note;                 // extra facts (W4 recovery time, ...)
