@@ -111,7 +111,11 @@ class Client {
   std::size_t pipe_pending() const noexcept { return queued_ + unread_; }
 
   // Read the next reply without sending anything: for SUBSCRIBE and MONITOR
-  // streams, and RESP3 pushes.
+  // streams, and RESP3 pushes. Under RESP3, a push that arrives while a
+  // command's reply is awaited (a client-side caching invalidation, say) is
+  // never taken for that reply: it is set aside (at most 1024, the oldest
+  // dropped beyond) and read_reply() returns the pushes set aside first.
+  // The pool drops a connection's set-aside pushes when it is put back.
   Resp read_reply();
 
   // The critical error that closed this connection; empty while healthy.
@@ -144,6 +148,8 @@ class Client {
   std::error_code begin_command(std::string_view name);
   void note_command(std::string_view name) noexcept;
   Resp round_trip();
+  // False after (P|S)(UN)SUBSCRIBE, whose RESP3 replies are pushes.
+  bool pushes_are_not_replies() const noexcept;
 
   std::string out_;           // encoded commands not yet written
   std::size_t queued_ = 0;    // commands in out_ (pipeline)

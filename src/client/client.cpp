@@ -12,12 +12,17 @@
 
 namespace respool {
 
-Result<Resp> Client::Impl::read_one() {
+Result<Resp> Client::Impl::read_one(bool set_pushes_aside) {
   bool first = true;
   for (;;) {
     auto r = parser.next();
     if (!r) return r.error();
-    if (*r) return std::move(**r);
+    if (*r) {
+      if (!set_pushes_aside || (**r).type() != Resp::Type::push) return std::move(**r);
+      if (pushes.size() == max_set_aside_pushes) pushes.pop_front();
+      pushes.push_back(std::move(**r));
+      continue;
+    }
     auto buf = parser.prepare(read_chunk);
     auto n = stream.read_some(buf, first);
     if (!n) return n.error();
@@ -56,8 +61,12 @@ std::error_code Client::begin_command(std::string_view name) {
 
 Resp Client::round_trip() {
   if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
-  auto r = impl_->read_one();
+  // Owed while it is read: should the read throw (std::bad_alloc), the client
+  // is not clean and the pool won't hand it on with the reply still coming.
+  unread_ = 1;
+  auto r = impl_->read_one(pushes_are_not_replies());
   if (!r) return Impl::fail(*this, r.error());
+  unread_ = 0;
   return std::move(*r);
 }
 
@@ -80,7 +89,7 @@ Resp Client::pipe_resp() {
     if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
   }
   if (unread_ == 0) return Resp::io_error(errc::pipeline_empty);
-  auto r = impl_->read_one();
+  auto r = impl_->read_one(pushes_are_not_replies());
   if (!r) return Impl::fail(*this, r.error());
   --unread_;
   return std::move(*r);
@@ -91,7 +100,7 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
   out_.clear();
   std::size_t discarded = 0;
   while (unread_ != 0 && impl_->stream.is_open()) {
-    auto r = impl_->read_one();
+    auto r = impl_->read_one(pushes_are_not_replies());
     if (!r) {
       Impl::fail(*this, r.error());
       break;
@@ -106,10 +115,17 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
 Resp Client::read_reply() {
   if (!impl_->stream.is_open()) return Resp::io_error(Impl::closed_error(*this));
   if (queued_ != 0 || unread_ != 0) return Resp::io_error(errc::pipeline_busy);
-  auto r = impl_->read_one();
+  if (!impl_->pushes.empty()) {
+    Resp p = std::move(impl_->pushes.front());
+    impl_->pushes.pop_front();
+    return p;
+  }
+  auto r = impl_->read_one(false);
   if (!r) return Impl::fail(*this, r.error());
   return std::move(*r);
 }
+
+bool Client::pushes_are_not_replies() const noexcept { return (session_ & session::subscribed) == 0; }
 
 bool Client::is_closed() const noexcept { return !impl_->stream.is_open(); }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -20,7 +21,13 @@ namespace session {
 inline constexpr std::uint8_t in_multi = 1;  // MULTI sent, no EXEC / DISCARD yet
 inline constexpr std::uint8_t watching = 2;  // WATCH sent, no UNWATCH / EXEC / DISCARD yet
 inline constexpr std::uint8_t changed = 4;   // a command changed the session (sticky)
+inline constexpr std::uint8_t subscribed = 8;  // (P|S)(UN)SUBSCRIBE sent: RESP3 pushes are replies
 }  // namespace session
+
+// RESP3 pushes (client-side caching invalidations, ...) that arrive while a
+// command's reply is awaited are set aside for read_reply(), at most this
+// many (the oldest are dropped beyond it).
+inline constexpr std::size_t max_set_aside_pushes = 1024;
 
 // Each read asks the parser for at least this much room, so a typical reply
 // arrives in one recv.
@@ -43,9 +50,13 @@ struct Client::Impl {
   net::Stream stream;  // plaintext, or TLS after dial's handshake
   Parser parser;
 
+  std::deque<Resp> pushes;  // set aside by read_one, oldest first
+
   // The next reply: from bytes already buffered, else read straight into the
-  // parser's buffer. Any error is critical.
-  Result<Resp> read_one();
+  // parser's buffer. Any error is critical. With `set_pushes_aside`, RESP3
+  // pushes are not replies: they go to `pushes` and reading goes on (a push
+  // is never the answer to a command, except under SUBSCRIBE).
+  Result<Resp> read_one(bool set_pushes_aside);
 
   // The error a call on a closed client returns.
   static std::error_code closed_error(const Client& c) noexcept {

@@ -15,6 +15,8 @@
 //   READWRITE and ASKING
 //                            -> changed (sticky: the connection is not
 //                               handed to anyone else)
+//   (P|S)UNSUBSCRIBE         -> subscribed (as the three above: under RESP3
+//                               their replies are pushes, read as replies)
 // Not tracked: SCRIPT DEBUG (a debugging aid that Redis says not to use in
 // production; tracking SCRIPT would close every connection after SCRIPT
 // LOAD). See docs/pool.md.
@@ -74,10 +76,20 @@ void Client::note_command(std::string_view name) noexcept {
       if (is(name, "READONLY")) session_ |= changed;
       break;
     case 9:
-      if (is(name, "SUBSCRIBE") || is(name, "READWRITE")) session_ |= changed;
+      if (is(name, "SUBSCRIBE")) {
+        session_ |= changed | subscribed;
+      } else if (is(name, "READWRITE")) {
+        session_ |= changed;
+      }
       break;
     case 10:
-      if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) session_ |= changed;
+      if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) session_ |= changed | subscribed;
+      break;
+    case 11:
+      if (is(name, "UNSUBSCRIBE")) session_ |= subscribed;
+      break;
+    case 12:
+      if (is(name, "PUNSUBSCRIBE") || is(name, "SUNSUBSCRIBE")) session_ |= subscribed;
       break;
     default: break;
   }

@@ -33,9 +33,12 @@ struct PoolAccess {
     return {};
   }
 
-  // Back to the timeouts the client was dialed with (no system call: the
-  // socket applies them lazily).
-  static void reset_timeouts(Client& c) noexcept {
+  // What a caller may leave on a clean client, undone before the next one
+  // gets it: its timeouts go back to those it was dialed with (no system
+  // call: the socket applies them lazily), and RESP3 pushes set aside for
+  // read_reply() are dropped (they were for the caller that had it).
+  static void reset_for_next_caller(Client& c) noexcept {
+    if (!c.impl_->pushes.empty()) c.impl_->pushes.clear();
     auto& s = c.impl_->stream;
     const auto& o = c.impl_->options;
     if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)

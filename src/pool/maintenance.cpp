@@ -137,7 +137,7 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
     } catch (const std::bad_alloc&) {
       c.close();  // state unknown: discarded below as a failed ping
     }
-    PoolAccess::reset_timeouts(c);
+    PoolAccess::reset_for_next_caller(c);
     lk.lock();
     ++st_.pings;
     fd = std::exchange(ping_fd_, -1);  // -1 when empty() took it (and closed it)

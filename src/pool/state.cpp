@@ -245,7 +245,7 @@ std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
   if (PoolAccess::owner(client) != this) return put_foreign(std::move(c), PoolAccess::owner(client));
   // Fast path: clean, no deadlines, nobody waiting, room in the main pool.
   if (!timed_ && client.is_clean()) [[likely]] {
-    PoolAccess::reset_timeouts(client);
+    PoolAccess::reset_for_next_caller(client);
     std::unique_lock lk(m_);
     if (head_ == nullptr && !closed_ && !main_.full()) [[likely]] {
       --out_;
@@ -259,7 +259,7 @@ std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
 
 std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
   const Why why = c->is_clean() ? Why::keep : c->is_closed() ? Why::critical : Why::unclean;
-  if (why == Why::keep) PoolAccess::reset_timeouts(*c);
+  if (why == Why::keep) PoolAccess::reset_for_next_caller(*c);
   const auto now = timed_ ? clock::now() : clock::time_point{};
 
   std::unique_ptr<Client> doomed;  // closed after the lock is released

@@ -160,6 +160,41 @@ TEST(ClientResp3, SubscribeConfirmationAndMessagesArePushes) {
   EXPECT_EQ(msg.list().value(), (std::vector<std::string>{"message", "news", "hello"}));
 }
 
+// Client-side caching: an invalidation push that arrives before a command's
+// reply is never taken for that reply (it would shift every reply after it
+// by one); read_reply() hands it over afterwards.
+TEST(ClientResp3, InvalidationPushIsNeverTakenForACommandsReply) {
+  auto c = dial_resp3();
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->cmd("CLIENT", "TRACKING", "on").str().value_or("?"), "OK");
+  ASSERT_FALSE(c->cmd("SET", "resp3:tracked", "1").err());
+  ASSERT_FALSE(c->cmd("DEL", "resp3:ctr").err());
+  ASSERT_EQ(c->cmd("GET", "resp3:tracked").str().value_or("?"), "1");  // now tracked
+  auto other = Client::dial("tcp", test::shared_server().addr());
+  ASSERT_TRUE(other);
+  ASSERT_FALSE((*other)->cmd("SET", "resp3:tracked", "2").err());  // invalidates it for c
+  Resp incr = c->cmd("INCR", "resp3:ctr");
+  ASSERT_EQ(incr.type(), Resp::Type::integer) << "a push was taken for INCR's reply";
+  EXPECT_EQ(incr.integer().value_or(-1), 1);
+  c->pipe_append("GET", "resp3:tracked");
+  c->pipe_append("INCR", "resp3:ctr");
+  EXPECT_EQ(c->pipe_resp().str().value_or("?"), "2");
+  EXPECT_EQ(c->pipe_resp().integer().value_or(-1), 2);
+  Resp push = c->read_reply();  // set aside, not lost
+  ASSERT_EQ(push.type(), Resp::Type::push);
+  auto els = push.array().value();
+  ASSERT_GE(els.size(), 2u);
+  EXPECT_EQ(els[0].str().value_or("?"), "invalidate");
+}
+
+TEST(ClientResp3, UnsubscribeWithoutSubscriptionsRepliesWithAPush) {
+  auto c = dial_resp3();
+  ASSERT_TRUE(c);
+  Resp r = c->cmd("UNSUBSCRIBE");  // its RESP3 reply is a push: read as the reply
+  EXPECT_EQ(r.type(), Resp::Type::push) << r.err().message();
+  EXPECT_FALSE(c->is_clean());
+}
+
 TEST(ClientResp3, SetupCommandsAllInOneDial) {
   test::RedisServer server({.extra_args = {"--requirepass", "pw"}});
   DialOptions o;

@@ -12,6 +12,7 @@ namespace {
 using respool::errc;
 using respool::Pool;
 using respool::PoolOptions;
+using respool::Resp;
 
 TEST_F(PoolTest, PoolRule11_ClosedConnectionIsDiscarded) {
   auto pool = must_create("tcp", server.addr(), 2);
@@ -136,6 +137,35 @@ TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
   auto again = must_get(*pool);
   // With the dial's 5 s read timeout a 0.3 s command succeeds.
   EXPECT_FALSE(again->cmd("DEBUG", "SLEEP", "0.3").err());
+}
+
+// Client-side caching set up by the dial function (RESP3 + CLIENT TRACKING
+// as the baseline): invalidation pushes are never taken for a command's
+// reply, and those set aside are not handed to the next caller.
+TEST_F(PoolTest, PoolRule12_Resp3PushesNeverReachTheNextCaller) {
+  respool::DialOptions o;
+  o.protocol = 3;
+  auto pool = must_create("tcp", server.addr(), 1,
+                          PoolOptions{.dial = [o](std::string_view network, std::string_view addr) {
+                                        auto c = respool::Client::dial(network, addr, o);
+                                        if (c && (*c)->cmd("CLIENT", "TRACKING", "on").err())
+                                          return respool::Result<ClientPtr>(respool::errc::handshake_failed);
+                                        return c;
+                                      },
+                                      .max_open = 1});
+  ASSERT_FALSE(pool->cmd("SET", "push:k", "1").err());
+  ASSERT_EQ(pool->cmd("GET", "push:k").str().value_or("?"), "1");  // tracked on the pool's connection
+  ASSERT_EQ(server.raw_command("SET push:k 2"), "+OK\r\n");        // invalidation pushed to it
+  Resp r = pool->cmd("INCR", "push:ctr");
+  ASSERT_EQ(r.type(), Resp::Type::integer) << "a push was taken for a reply";
+  EXPECT_EQ(r.integer().value_or(-1), 1);
+  auto lease = pool->lease();
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->pipe_pending(), 0u);
+  lease->set_timeouts(100ms, 100ms);
+  Resp next = lease->read_reply();  // nothing set aside for this caller: it waits, then times out
+  EXPECT_EQ(next.err(), errc::timeout);
+  EXPECT_EQ(pool->stats().dials, 1u);
 }
 
 TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
