@@ -81,7 +81,7 @@ TEST(ClientSessionState, SimilarNamesDoNotCount) {
   auto c = dial_shared();
   ASSERT_TRUE(c);
   for (const char* name :
-       {"EXECX", "MULT", "SELECTS", "CLIENTS", "GET", "SUBSCRIBEX", "UNSUBSCRIBE", "PUBLISH"})
+       {"EXECX", "MULT", "SELECTS", "CLIENTS", "GET", "SUBSCRIBEX", "UNSUBSCRIBED", "PUBLISH"})
     c->pipe_append(name);
   (void)c->pipe_clear();
   EXPECT_TRUE(c->is_clean());
