@@ -174,28 +174,54 @@ void FaultProxy::run() {
     close_fd(c.fd[to_server], rst);
     open_.fetch_sub(1);
   };
+  // Accept every connection waiting in the backlog.
+  auto accept_all = [&](bool blackhole) {
+    for (;;) {
+      int cfd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (cfd < 0) return;
+      accepted_.fetch_add(1);
+      auto c = std::make_unique<Conn>();
+      c->fd[to_client] = cfd;
+      if (!blackhole) {
+        c->fd[to_server] = connect_upstream(upstream_port_);
+        if (c->fd[to_server] < 0) {  // server down: refuse, as a real proxy would
+          close_fd(cfd, true);
+          continue;
+        }
+        const int one = 1;
+        ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      open_.fetch_add(1);
+      conns.push_back(std::move(c));
+    }
+  };
   std::vector<pollfd> pfds;
   char buf[64 * 1024];
+  std::chrono::milliseconds latency[2]{};
+  bool stalled = false;
+  bool blackhole = false;
+  // A snapshot of the settings; kill requests are served here. Taken again
+  // after each poll(), so that a control made while the thread slept applies
+  // to every byte read after it returned.
+  auto settings = [&] {
+    std::lock_guard lk(mu_);
+    latency[0] = latency_[0];
+    latency[1] = latency_[1];
+    stalled = stalled_;
+    blackhole = blackhole_;
+    if (kill_done_ < kill_requested_) {
+      // Connections the kernel completed but the proxy has not accepted yet
+      // are connections too: accept them first, so none escapes.
+      accept_all(blackhole);
+      for (auto& c : conns) close_conn(*c, kill_ == Kill::rst);
+      conns.clear();
+      kill_done_ = kill_requested_;
+      done_cv_.notify_all();
+    }
+  };
 
   while (!stop_.load()) {
-    // A snapshot of the settings; kill requests are served here.
-    std::chrono::milliseconds latency[2];
-    bool stalled = false;
-    bool blackhole = false;
-    {
-      std::lock_guard lk(mu_);
-      latency[0] = latency_[0];
-      latency[1] = latency_[1];
-      stalled = stalled_;
-      blackhole = blackhole_;
-      if (kill_done_ < kill_requested_) {
-        for (auto& c : conns) close_conn(*c, kill_ == Kill::rst);
-        conns.clear();
-        kill_done_ = kill_requested_;
-        done_cv_.notify_all();
-      }
-    }
-
+    settings();
     auto now = clock::now();
     auto wake_at = now + max_tick;
     pfds.clear();
@@ -227,11 +253,14 @@ void FaultProxy::run() {
       while (::read(wake_[0], drain, sizeof drain) > 0) {
       }
     }
+    const bool stalled_while_polling = stalled;
+    settings();
+    if (!conns.empty() && pfds.size() != 2 + 2 * conns.size()) continue;  // a kill changed the set: poll again
     now = clock::now();
 
     // Existing connections (indices match pfds[2 + 2i + side]).
     std::vector<bool> dead(conns.size(), false);
-    if (!stalled) {
+    if (!stalled && !stalled_while_polling) {
       for (std::size_t i = 0; i < conns.size(); ++i) {
         Conn& c = *conns[i];
         for (int side : {to_server, to_client}) {
@@ -276,7 +305,7 @@ void FaultProxy::run() {
           if (c.cutting && c.cut_left == 0) cuts_.fetch_add(1);
         }
       }
-    } else {
+    } else if (stalled_while_polling) {
       // Stalled: nothing moves, but a client that closes is noticed (and its
       // upstream connection closed), as the server would notice it.
       for (std::size_t i = 0; i < conns.size(); ++i) {
@@ -291,26 +320,7 @@ void FaultProxy::run() {
     }
 
     // New connections.
-    if (pfds[1].revents & POLLIN) {
-      for (;;) {
-        int cfd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (cfd < 0) break;
-        accepted_.fetch_add(1);
-        auto c = std::make_unique<Conn>();
-        c->fd[to_client] = cfd;
-        if (!blackhole) {
-          c->fd[to_server] = connect_upstream(upstream_port_);
-          if (c->fd[to_server] < 0) {  // server down: refuse, as a real proxy would
-            close_fd(cfd, true);
-            continue;
-          }
-          const int one = 1;
-          ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        }
-        open_.fetch_add(1);
-        conns.push_back(std::move(c));
-      }
-    }
+    if (pfds[1].revents & POLLIN) accept_all(blackhole);
   }
   for (auto& c : conns) close_conn(*c, false);
   // Wake a control waiting for a kill that will never be served.
