@@ -92,11 +92,10 @@ std::error_code PoolState::start() {
   }
   if (cfg_.needs_background()) {
     try {
-      bg_ = std::thread([this] {
-        // Named so it can be told apart in top -H, gdb and the tests.
-        pthread_setname_np(pthread_self(), kBackgroundThreadName);
-        run();
-      });
+      bg_ = std::thread([this] { run(); });
+      // Named so it can be told apart in top -H, gdb and the tests; named
+      // from here, so that it has its name by the time create() returns.
+      pthread_setname_np(bg_.native_handle(), kBackgroundThreadName);
     } catch (const std::system_error& e) {
       // No thread: a pool without its maintenance would break its promises.
       shutdown();
