@@ -193,9 +193,22 @@ TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherRe
   EXPECT_GT(errors.count("connection closed by peer"), 0u);
   EXPECT_GT(s.closed_critical, 10u);
   EXPECT_EQ(s.in_use, 0);
-  // And the pool still works.
-  const std::string last = tag("last");
-  EXPECT_EQ(pool.cmd("ECHO", last).str().value_or(""), last);
+  // And the pool still works. Idle connections killed in the last moments
+  // are still in it (a ping or a use finds them): each may fail once, with
+  // connection_closed, before a command gets its own reply.
+  const int idle = pool.avail();
+  bool served = false;
+  for (int i = 0; i <= idle && !served; ++i) {
+    const std::string last = tag("last");
+    Resp r = pool.cmd("ECHO", last);
+    if (r.err()) {
+      EXPECT_EQ(r.err(), errc::connection_closed) << r.to_string();
+    } else {
+      EXPECT_EQ(r.str().value_or(""), last);
+      served = true;
+    }
+  }
+  EXPECT_TRUE(served);
 }
 
 }  // namespace
