@@ -37,8 +37,12 @@ struct ParserLimits {
   // Largest bulk / verbatim / blob-error / big-number payload, in bytes.
   // Default: 512 MiB, Redis's own proto-max-bulk-len.
   std::int64_t max_bulk_length = 512LL * 1024 * 1024;
-  // Deepest nesting of aggregates; a top-level array is depth 1.
+  // Deepest nesting of aggregates; a top-level array is depth 1. Values
+  // above max_depth_ceiling count as max_depth_ceiling: a Resp is destroyed,
+  // copied, compared and printed recursively, so a deeper tree could
+  // overflow the thread's stack.
   std::int64_t max_depth = 64;
+  static constexpr std::int64_t max_depth_ceiling = 1024;
   // Most elements in one aggregate (a map of n pairs counts 2n).
   std::int64_t max_elements = 16LL * 1024 * 1024;
   // Most bytes one reply may occupy on the wire.

@@ -167,12 +167,19 @@ class Pool {
   //   - Bad arguments (network neither "tcp" nor "unix": unknown_network; an
   //     address that can't be parsed: bad_address; a negative size, count or
   //     duration, an overflow buffer without a drain interval, ping_timeout
-  //     <= 0: invalid_argument): nothing is dialed and the returned pool is
-  //     already closed; every get() fails with that same error.
+  //     <= 0, a size or overflow size above max_size: invalid_argument):
+  //     nothing is dialed and the returned pool is already closed; every
+  //     get() fails with that same error.
   //   - A dial that fails: a usable pool holding the connections dialed so
   //     far, and the dial's error (the pool dials again on demand).
   // `size` is the most idle connections the pool keeps, not a cap on open
   // connections (see max_open).
+  // The largest size (and overflow buffer size) create() accepts: the pool
+  // reserves a slot per idle connection up front, and no process can hold
+  // more connections than this many descriptors anyway (Linux's default
+  // fs.nr_open).
+  static constexpr int max_size = 1 << 20;
+
   static CreateResult create(std::string_view network, std::string_view addr, int size,
                              PoolOptions options = {});
 

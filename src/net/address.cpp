@@ -135,6 +135,9 @@ Result<HostPort> split_host_port(std::string_view addr) {
     if (hp.host.find_first_of(":[]") != std::string_view::npos) return errc::bad_address;
   }
   if (hp.host.find_first_of("[]") != std::string_view::npos) return errc::bad_address;
+  // A NUL byte would cut the host short at the C calls below: "127.0.0.1\0x"
+  // must not dial 127.0.0.1.
+  if (hp.host.find('\0') != std::string_view::npos) return errc::bad_address;
   auto p = parse_port(port);
   if (!p) return p.error();
   hp.port = *p;

@@ -30,7 +30,7 @@ std::error_code validate(std::string_view network, std::string_view addr, int si
     if (auto eps = net::resolve(network, addr); !eps) return eps.error();  // no lookup for unix
   }
 
-  if (size < 0 || o.max_open < 0) return errc::invalid_argument;
+  if (size < 0 || size > Pool::max_size || o.max_open < 0) return errc::invalid_argument;
   if (negative(o.get_timeout) || negative(o.idle_timeout) || negative(o.max_lifetime))
     return errc::invalid_argument;
   if (o.ping_timeout.count() <= 0) return errc::invalid_argument;
@@ -39,7 +39,7 @@ std::error_code validate(std::string_view network, std::string_view addr, int si
     return errc::invalid_argument;
   if (o.on_full_buffer) {
     const auto& b = *o.on_full_buffer;
-    if (b.size < 0 || negative(b.drain_interval)) return errc::invalid_argument;
+    if (b.size < 0 || b.size > Pool::max_size || negative(b.drain_interval)) return errc::invalid_argument;
     if (b.size > 0 && b.drain_interval.count() == 0) return errc::invalid_argument;
   }
   return {};
