@@ -21,8 +21,10 @@ TEST_F(PoolTest, FaultFrozenServer_CallsFailWithinTheirTimeoutsAndThePoolHealsAf
   o.get_timeout = 300ms;
   o.ping_interval = 0s;
   o.dial_options.connect_timeout = 1s;
-  o.dial_options.read_timeout = 300ms;
-  o.dial_options.write_timeout = 300ms;
+  // Longer than get_timeout, so the third caller's get() times out before the
+  // two stuck callers' connections are closed (which would let it dial).
+  o.dial_options.read_timeout = 1s;
+  o.dial_options.write_timeout = 1s;
   auto made = Pool::create("tcp", server.addr(), 2, o);
   ASSERT_FALSE(made.error);
   auto& pool = *made.pool;
