@@ -6,8 +6,11 @@
 // compared with the value its command carried: zero mismatches over at
 // least 200,000 checked commands.
 //
+// A second run has eight one-shot callers on a pool capped at two, so most
+// commands ride in another caller's round trip (shared round trips).
+//
 // Scale: RESPOOL_RANDOM_COMMANDS overrides the count; under a sanitizer
-// (ASan, TSan: 2-15x slower) the default is 50,000. RESPOOL_RANDOM_SEED
+// (ASan, TSan: 2-15x slower) the default is a quarter of it. RESPOOL_RANDOM_SEED
 // replays a run (the seed is printed).
 #include <cstdio>
 #include <cstdlib>
@@ -47,8 +50,17 @@ std::vector<long long> victims(const std::string& list, long long self) {
   return ids;
 }
 
-TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherReply) {
-  const long target = env_or("RESPOOL_RANDOM_COMMANDS", under_sanitizer() ? 50'000 : 200'000);
+// How the callers use the pool.
+struct Shape {
+  int size;         // the pool's size
+  int max_open;     // its cap (0: none)
+  int callers;      // caller threads
+  int one_shot_in;  // one command in this many is a one-shot cmd(); the rest are Lease pipelines
+  long commands;    // checked commands to reach (a quarter of it under a sanitizer)
+};
+
+void random_faults(const RedisServer& server, Shape shape) {
+  const long target = env_or("RESPOOL_RANDOM_COMMANDS", under_sanitizer() ? shape.commands / 4 : shape.commands);
   const auto seed = static_cast<std::uint64_t>(env_or("RESPOOL_RANDOM_SEED", std::random_device{}()));
   std::printf("RandomFaults: seed %llu, target %ld commands\n", static_cast<unsigned long long>(seed), target);
   const auto limit = under_sanitizer() ? 120s : 60s;  // a hard stop; debug needs well under 30 s
@@ -57,7 +69,8 @@ TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherRe
   o.dial_options.read_timeout = 100ms;  // shorter than every DEBUG SLEEP below
   o.dial_options.write_timeout = 1s;
   o.dial_options.connect_timeout = 1s;
-  auto made = Pool::create("tcp", server.addr(), 8, o);
+  o.max_open = shape.max_open;
+  auto made = Pool::create("tcp", server.addr(), shape.size, o);
   ASSERT_FALSE(made.error);
   auto& pool = *made.pool;
 
@@ -87,13 +100,13 @@ TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherRe
   };
 
   std::vector<std::thread> threads;
-  constexpr int callers = 6;
+  const int callers = shape.callers;
   for (int t = 0; t < callers; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937_64 rng(seed + static_cast<std::uint64_t>(t));
       const std::string key = tag("rnd-key-" + std::to_string(t));
       while (!stop.load()) {
-        if (rng() % 8 == 0) {  // a one-shot command
+        if (rng() % static_cast<std::uint64_t>(shape.one_shot_in) == 0) {  // a one-shot command
           const std::string v = tag("one");
           check(pool.cmd("ECHO", v), v);
           continue;
@@ -193,6 +206,9 @@ TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherRe
   EXPECT_GT(errors.count("connection closed by peer"), 0u);
   EXPECT_GT(s.closed_critical, 10u);
   EXPECT_EQ(s.in_use, 0);
+  if (shape.max_open != 0) {
+    EXPECT_GT(s.shared, 0u);  // callers waited, and rode in others' round trips
+  }
   // And the pool still works. Idle connections killed in the last moments
   // are still in it (a ping or a use finds them): each may fail once, with
   // connection_closed, before a command gets its own reply.
@@ -209,6 +225,17 @@ TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherRe
     }
   }
   EXPECT_TRUE(served);
+}
+
+TEST_F(PoolTest, RandomFaults_TaggedCommandsUnderKillsAndSleepsNeverGetAnotherReply) {
+  random_faults(server, Shape{.size = 8, .max_open = 0, .callers = 6, .one_shot_in = 8, .commands = 200'000});
+}
+
+// Eight one-shot callers on a pool capped at two: most commands ride in
+// another caller's round trip (Pool::cmd's shared round trips), and the
+// kills and sleeps hit those trips too.
+TEST_F(PoolTest, RandomFaults_SharedRoundTripsUnderKillsAndSleepsNeverGetAnotherReply) {
+  random_faults(server, Shape{.size = 2, .max_open = 2, .callers = 8, .one_shot_in = 1, .commands = 100'000});
 }
 
 }  // namespace
