@@ -158,6 +158,12 @@ class Client {
   std::error_code critical_;
   std::unique_ptr<Impl> impl_;
   const void* owner_ = nullptr;  // the pool that handed this client out, if any
+  // Set once by the pool that dialed this client, so that destroying it while
+  // handed out (instead of putting it back, or by putting it into another
+  // pool) tells that pool its slot is free: ~Client calls on_abandoned_ when
+  // home_ is still alive and owner_ is home_ (no pool lock is held then).
+  std::weak_ptr<void> home_;
+  void (*on_abandoned_)(void* home, Client& c) noexcept = nullptr;
 
   friend struct PoolAccess;  // the pool's bookkeeping on its clients
 };

@@ -136,6 +136,8 @@ struct PoolStats {
   std::uint64_t pings = 0;                // PINGs sent
   std::uint64_t foreign_puts = 0;         // put() of a connection this pool didn't hand out
   std::uint64_t shared = 0;               // cmd() calls answered in another cmd()'s round trip
+  std::uint64_t abandoned = 0;            // handed out, then destroyed (or put into another pool)
+                                          // instead of put back: its slot was freed
   // Connections closed by the pool, by reason.
   std::uint64_t closed_full = 0;      // put back (or drained) into a full pool
   std::uint64_t closed_critical = 0;  // put back closed or after a critical error
@@ -146,8 +148,7 @@ struct PoolStats {
   std::uint64_t closed_emptied = 0;      // closed by empty(), or put back after it
   int idle = 0;                          // idle in the main pool
   int overflow = 0;                      // idle in the overflow buffer
-  int in_use = 0;                        // handed out and not yet put back (a Client destroyed by its
-                                         // caller instead of being put back stays counted here)
+  int in_use = 0;                        // handed out and neither put back nor destroyed
   int dialing = 0;                       // dials in progress
 };
 
@@ -203,7 +204,8 @@ class Pool {
   // closed after the pool's lock is released, on the caller's thread).
   //   - null: nothing happens; returns {}.
   //   - a connection this pool did not hand out (another pool's, or one from
-  //     Client::dial): it is closed and destroyed; returns
+  //     Client::dial): it is closed and destroyed (the pool that handed it
+  //     out, if still alive, frees its slot); returns
   //     errc::foreign_connection. A connection this pool already holds idle
   //     (a second put of the same object): not touched again; returns
   //     errc::foreign_connection.

@@ -49,7 +49,10 @@ std::error_code Client::Impl::flush(Client& c) {
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Client::~Client() = default;
+Client::~Client() {
+  if (on_abandoned_ == nullptr || owner_ == nullptr) return;
+  if (auto home = home_.lock(); home && owner_ == home.get()) on_abandoned_(home.get(), *this);
+}
 
 std::error_code Client::begin_command(std::string_view name) {
   if (!impl_->stream.is_open()) return Impl::closed_error(*this);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <system_error>
 
@@ -20,6 +21,10 @@ namespace respool {
 struct PoolAccess {
   static const void* owner(const Client& c) noexcept { return c.owner_; }
   static void set_owner(Client& c, const void* owner) noexcept { c.owner_ = owner; }
+  static void set_home(Client& c, std::weak_ptr<void> home, void (*on_abandoned)(void*, Client&) noexcept) noexcept {
+    c.home_ = std::move(home);
+    c.on_abandoned_ = on_abandoned;
+  }
 
   // A client just returned by a dial function: accept the session state it
   // set up (AUTH, SELECT, CLIENT SETNAME ... by a custom DialFunc) as its

@@ -20,6 +20,7 @@ Result<std::unique_ptr<Client>> PoolState::dial_one() {
   if (!r) return r.error();
   if (!*r) return errc::invalid_argument;  // a DialFunc returned a null client
   if (auto ec = PoolAccess::adopt(**r)) return ec;
+  PoolAccess::set_home(**r, weak_from_this(), &PoolState::abandoned);
   return r;
 }
 

@@ -268,6 +268,7 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
   {
     std::lock_guard lk(m_);
     --out_;
+    PoolAccess::set_owner(*c, nullptr);  // destroyed below or re-tagged: not abandoned
     if (closed_) {
       ++st_.closed_emptied;
       doomed = std::move(c);
@@ -292,6 +293,15 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
   }
   if (wake != nullptr) wake->cv.notify_one();
   return result;  // `doomed` (if any) is closed here, outside the lock
+}
+
+void PoolState::abandoned(void* self, Client& c) noexcept {
+  auto& s = *static_cast<PoolState*>(self);
+  std::lock_guard lk(s.m_);
+  --s.out_;
+  s.forget_locked(&c);
+  ++s.st_.abandoned;
+  s.kick_front_locked();  // room under max_open for a waiter
 }
 
 std::error_code PoolState::put_foreign(std::unique_ptr<Client>&& c, const void* owner) noexcept {

@@ -107,7 +107,7 @@ struct Waiter {
   Waiter* next = nullptr;
 };
 
-class PoolState {
+class PoolState : public std::enable_shared_from_this<PoolState> {
  public:
   // A closed state when `error` is set (bad arguments).
   PoolState(std::string_view network, std::string_view addr, Config config, std::error_code error);
@@ -122,6 +122,9 @@ class PoolState {
   // get() + one command + put(), sharing round trips (pool.hpp, Pool::cmd).
   Resp cmd(std::string_view name, std::string_view encoded);
   std::error_code put(std::unique_ptr<Client>&& c) noexcept;
+  // A client this pool handed out was destroyed without coming back (called
+  // by ~Client, no lock held): its slot under max_open is free again.
+  static void abandoned(void* self, Client& c) noexcept;
   int avail() const;
   PoolStats stats() const;
   void shutdown();

@@ -255,6 +255,38 @@ TEST_F(PoolTest, PoolRule25_LeaseMovesResetsAndReleases) {
   EXPECT_EQ(pool->stats().in_use, 1);
 }
 
+// A Client from get() destroyed instead of put back (an early return, an
+// exception) frees its slot: a get() waiting at the cap dials at once.
+TEST_F(PoolTest, PoolRule25_ClientDestroyedInsteadOfPutBackFreesItsSlot) {
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.max_open = 1});
+  auto c = must_get(*pool);
+  auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
+  ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
+  c.reset();  // never put back
+  auto got = waiter.get();
+  ASSERT_TRUE(got) << got.error().message();
+  const auto st = pool->stats();
+  EXPECT_EQ(st.abandoned, 1u);
+  EXPECT_EQ(st.in_use, 1);
+  EXPECT_EQ(st.dials, 2u);
+  pool->put(std::move(*got));
+  EXPECT_EQ(pool->stats().in_use, 0);
+  EXPECT_EQ(pool->stats().abandoned, 1u);  // a put is not an abandonment
+}
+
+// A Client that outlives its pool tells nobody when it is destroyed.
+TEST_F(PoolTest, PoolRule25_ClientOutlivingItsPoolIsDestroyedSafely) {
+  ClientPtr c;
+  {
+    auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 10ms});
+    c = must_get(*pool);
+  }
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->cmd("PING").str().value_or(""), "PONG");
+  c.reset();
+  EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
+}
+
 TEST_F(PoolTest, PoolRule25_LeaseOutlivingItsPoolIsSafe) {
   respool::Lease l;
   {

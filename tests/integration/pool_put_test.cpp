@@ -245,6 +245,22 @@ TEST_F(PoolTest, PoolRule15_ConnectionFromAnotherPoolIsAClearError) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 1; }));
 }
 
+// The other pool learns that its connection is gone: its slot under
+// max_open is free again, not lost for good.
+TEST_F(PoolTest, PoolRule15_ConnectionPutIntoAnotherPoolFreesItsSlotInItsOwn) {
+  auto owner = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 200ms, .max_open = 1});
+  auto other = must_create("tcp", server.addr(), 1);
+  auto c = must_get(*owner);
+  ASSERT_EQ(owner->stats().in_use, 1);
+  EXPECT_EQ(other->put(std::move(c)), errc::foreign_connection);
+  EXPECT_EQ(owner->stats().in_use, 0);
+  EXPECT_EQ(owner->stats().abandoned, 1u);
+  auto again = owner->get();  // dials a new one at once, within the cap
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ(owner->stats().get_timeouts, 0u);
+  owner->put(std::move(*again));
+}
+
 TEST_F(PoolTest, PoolRule15_HandDialedConnectionIsForeign) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto mine = respool::Client::dial("tcp", server.addr());
