@@ -14,6 +14,7 @@ PACKAGES=(
   libbenchmark-dev                            # micro-benchmarks
   libhiredis-dev                              # test-only: the differential parser oracle
   libssl-dev                                  # TLS (OpenSSL 3)
+  openssl ca-certificates                     # test certificates made at test time; the system trust store
   libcli11-dev                                # respool-bench's command line
   redis-server redis-tools                    # the real server the tests start, and redis-benchmark
   "$@"
