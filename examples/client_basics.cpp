@@ -1,8 +1,7 @@
 // One connection, no pool: dial, run commands, read typed replies, pipeline.
 //   example_client_basics [host:port]
-#include <respool/respool.hpp>
-
 #include <cstdio>
+#include <respool/respool.hpp>
 #include <string>
 
 int main(int argc, char** argv) {

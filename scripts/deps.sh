@@ -10,6 +10,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ pkg-config            # build
   clang libclang-rt-14-dev lld                # sanitizers (ASan, UBSan, TSan, LSan) and libFuzzer
+  clang-format                                # the formatting check (.clang-format)
   libgtest-dev libgmock-dev googletest        # tests
   libbenchmark-dev                            # micro-benchmarks
   libhiredis-dev                              # test-only: the differential parser oracle

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of respool: installs what is missing, then builds and runs
-# the suite in three configurations (g++ debug with the consumer projects;
+# Runs every test of respool: installs what is missing, checks formatting,
+# then builds and runs the suite in three configurations (g++ debug with the consumer projects;
 # clang ASan+UBSan+LSan; clang TSan), then each libFuzzer target for a
 # bounded time. The tests start and stop their own redis-server instances on
 # free loopback ports. Ends with one line "tests: N passed, M failed".
@@ -72,7 +72,21 @@ run_fuzzers() {
   done
 }
 
+# check_format: every tracked C++ file is as clang-format (.clang-format) leaves it.
+check_format() {
+  echo "=== format: clang-format --dry-run"
+  local bad
+  bad=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run 2>&1 | grep 'warning: code should be clang-formatted' | cut -d: -f1 | sort -u)
+  if [ -n "$bad" ]; then
+    echo "=== format: clang-format would change:"; echo "$bad"; echo "    (fix: clang-format -i FILE)"
+    failed=$((failed + 1)); status=1
+  else
+    passed=$((passed + 1))
+  fi
+}
+
 start=$SECONDS
+check_format
 run_suite debug
 if [ "$quick" -eq 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan

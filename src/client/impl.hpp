@@ -18,9 +18,9 @@ namespace respool {
 
 // Bits of Client::session_ (see Client::is_clean and session.cpp).
 namespace session {
-inline constexpr std::uint8_t in_multi = 1;  // MULTI sent, no EXEC / DISCARD yet
-inline constexpr std::uint8_t watching = 2;  // WATCH sent, no UNWATCH / EXEC / DISCARD yet
-inline constexpr std::uint8_t changed = 4;   // a command changed the session (sticky)
+inline constexpr std::uint8_t in_multi = 1;    // MULTI sent, no EXEC / DISCARD yet
+inline constexpr std::uint8_t watching = 2;    // WATCH sent, no UNWATCH / EXEC / DISCARD yet
+inline constexpr std::uint8_t changed = 4;     // a command changed the session (sticky)
 inline constexpr std::uint8_t subscribed = 8;  // (P|S)(UN)SUBSCRIBE sent: RESP3 pushes are replies
 }  // namespace session
 

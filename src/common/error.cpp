@@ -21,8 +21,10 @@ class Category final : public std::error_category {
       case errc::resolve_failed: return "host name lookup failed";
       case errc::auth_failed: return "authentication failed";
       case errc::handshake_failed: return "connection set-up command refused by the server";
-      case errc::tls_config: return "TLS configuration error: a CA, certificate or key file could not be loaded";
-      case errc::tls_handshake_failed: return "TLS handshake failed: the peer does not speak TLS or refused it";
+      case errc::tls_config:
+        return "TLS configuration error: a CA, certificate or key file could not be loaded";
+      case errc::tls_handshake_failed:
+        return "TLS handshake failed: the peer does not speak TLS or refused it";
       case errc::tls_certificate_invalid: return "TLS: the server's certificate is not trusted";
       case errc::tls_host_mismatch: return "TLS: the server's certificate does not match the host name";
       case errc::tls_error: return "TLS error on the connection";

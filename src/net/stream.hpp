@@ -34,7 +34,8 @@ class Stream {
   // The TLS handshake (see TlsSession::connect); on success every later
   // read and write is encrypted. On failure the stream is unchanged: the
   // caller closes it.
-  std::error_code start_tls(const TlsContext& context, const TlsPeer& peer, std::chrono::nanoseconds timeout) {
+  std::error_code start_tls(const TlsContext& context, const TlsPeer& peer,
+                            std::chrono::nanoseconds timeout) {
     auto s = TlsSession::connect(socket_, context, peer, timeout);
     if (!s) return s.error();
     tls_ = std::move(*s);

@@ -117,7 +117,8 @@ Result<std::unique_ptr<TlsSession>> TlsSession::connect(Socket& socket, const Tl
       ok = X509_VERIFY_PARAM_set1_ip_asc(param, peer.name.c_str()) == 1;  // no SNI for an IP (RFC 6066)
     } else {
       X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      ok = SSL_set_tlsext_host_name(s->ssl_, peer.name.c_str()) == 1 && SSL_set1_host(s->ssl_, peer.name.c_str()) == 1;
+      ok = SSL_set_tlsext_host_name(s->ssl_, peer.name.c_str()) == 1 &&
+           SSL_set1_host(s->ssl_, peer.name.c_str()) == 1;
     }
     if (!ok) {
       ERR_clear_error();

@@ -91,7 +91,7 @@ class TlsSession {
   // while reading).
   bool read_begun_ = false;
   bool write_begun_ = false;
-  bool broken_ = false;   // an error happened: no close_notify, no more I/O
+  bool broken_ = false;    // an error happened: no close_notify, no more I/O
   bool closing_ = false;   // notify_close(): BIO writes never wait
   bool draining_ = false;  // refused_before_close(): BIO reads never wait
 };

@@ -21,7 +21,8 @@ namespace respool {
 struct PoolAccess {
   static const void* owner(const Client& c) noexcept { return c.owner_; }
   static void set_owner(Client& c, const void* owner) noexcept { c.owner_ = owner; }
-  static void set_home(Client& c, std::weak_ptr<void> home, void (*on_abandoned)(void*, Client&) noexcept) noexcept {
+  static void set_home(Client& c, std::weak_ptr<void> home,
+                       void (*on_abandoned)(void*, Client&) noexcept) noexcept {
     c.home_ = std::move(home);
     c.on_abandoned_ = on_abandoned;
   }

@@ -11,9 +11,9 @@
 // shareable()). A failure of the carrying connection fails every command it
 // carried with that error; nobody ever gets another caller's reply.
 #include <array>
-#include <system_error>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "pool/access.hpp"
@@ -28,11 +28,12 @@ namespace {
 // settings, pub/sub, replication, cluster routing, SCRIPT DEBUG) or may block
 // the connection for long (blocking pops, stream reads, WAIT, DEBUG SLEEP).
 constexpr std::array<std::string_view, 40> kNotShared = {
-    "ASKING",     "AUTH",        "BLMOVE",      "BLMPOP",       "BLPOP",    "BRPOP",   "BRPOPLPUSH", "BZMPOP",
-    "BZPOPMAX",   "BZPOPMIN",    "CLIENT",      "DEBUG",        "DISCARD",  "EXEC",    "FAILOVER",   "HELLO",
-    "MONITOR",    "MULTI",       "PSUBSCRIBE",  "PSYNC",        "PUNSUBSCRIBE", "QUIT", "READONLY",  "READWRITE",
-    "REPLCONF",   "RESET",       "SCRIPT",      "SELECT",      "SHUTDOWN",     "SSUBSCRIBE", "SUBSCRIBE", "SUNSUBSCRIBE", "SYNC",
-    "UNSUBSCRIBE", "UNWATCH",    "WAIT",        "WAITAOF",      "WATCH",    "XREAD",   "XREADGROUP",
+    "ASKING",   "AUTH",       "BLMOVE",    "BLMPOP",       "BLPOP",      "BRPOP",       "BRPOPLPUSH",
+    "BZMPOP",   "BZPOPMAX",   "BZPOPMIN",  "CLIENT",       "DEBUG",      "DISCARD",     "EXEC",
+    "FAILOVER", "HELLO",      "MONITOR",   "MULTI",        "PSUBSCRIBE", "PSYNC",       "PUNSUBSCRIBE",
+    "QUIT",     "READONLY",   "READWRITE", "REPLCONF",     "RESET",      "SCRIPT",      "SELECT",
+    "SHUTDOWN", "SSUBSCRIBE", "SUBSCRIBE", "SUNSUBSCRIBE", "SYNC",       "UNSUBSCRIBE", "UNWATCH",
+    "WAIT",     "WAITAOF",    "WATCH",     "XREAD",        "XREADGROUP",
 };
 
 bool equals_upper(std::string_view name, std::string_view upper) noexcept {
@@ -144,7 +145,8 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
     for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->reply = Resp::io_error(ec);
   } else {
     PoolAccess::queue_encoded(client, name, encoded);
-    for (std::size_t i = 0; i < n; ++i) PoolAccess::queue_encoded(client, carried[i]->cmd->name, carried[i]->cmd->encoded);
+    for (std::size_t i = 0; i < n; ++i)
+      PoolAccess::queue_encoded(client, carried[i]->cmd->name, carried[i]->cmd->encoded);
     reply = client.pipe_resp();  // one write for all, then our reply
     // Written without the lock: their owners read them only once `served`
     // is set under the lock (answer_carried).

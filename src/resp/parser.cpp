@@ -340,7 +340,8 @@ struct Parser::Impl {
       case '~':
       case '>':
       case '|':
-        if (static_cast<std::int64_t>(stack.size()) >= std::min(limits.max_depth, ParserLimits::max_depth_ceiling))
+        if (static_cast<std::int64_t>(stack.size()) >=
+            std::min(limits.max_depth, ParserLimits::max_depth_ceiling))
           return fail(errc::limit_exceeded);
         break;
       case ':':

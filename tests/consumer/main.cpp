@@ -1,8 +1,7 @@
 // An outside program using respool through its installed package (or as a
 // subdirectory): it must compile, link, and reach the library at run time.
-#include <respool/respool.hpp>
-
 #include <cstdio>
+#include <respool/respool.hpp>
 
 int main() {
   // No server needed: an unknown network is a clear error from the library.

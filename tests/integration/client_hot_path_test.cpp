@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "net/socket.hpp"
 #include "client_helpers.hpp"
+#include "net/socket.hpp"
 #include "redis_server.hpp"
 #include "respool/client.hpp"
 

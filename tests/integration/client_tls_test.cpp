@@ -208,7 +208,8 @@ TEST(TlsClient, PlaintextClientToTlsPortFailsFast) {
   auto c = Client::dial("tcp", server.addr(), o);
   ASSERT_FALSE(c);
   // The server answers bytes that are not TLS with a TLS alert, or hangs up.
-  EXPECT_TRUE(c.error() == errc::protocol_error || c.error() == errc::connection_closed) << c.error().message();
+  EXPECT_TRUE(c.error() == errc::protocol_error || c.error() == errc::connection_closed)
+      << c.error().message();
   EXPECT_LT(clock::now() - start, kFast);
 
   // Without set-up commands the dial is TCP only; the first command fails.

@@ -1,8 +1,8 @@
 // Network faults under one Client, injected by the FaultProxy between the
 // client and a real redis-server: each becomes a clear, critical error within
 // the configured timeout, and a reply that comes late is never read.
-#include "fault_proxy.hpp"
 #include "fault_helpers.hpp"
+#include "fault_proxy.hpp"
 
 namespace faulttest {
 namespace {

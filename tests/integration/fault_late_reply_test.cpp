@@ -5,8 +5,8 @@
 // still on its way; every later command must get its own reply, never the
 // late one. The pool has one connection (max_open 1), so a connection kept
 // after the timeout would certainly serve the next command.
-#include "fault_proxy.hpp"
 #include "fault_helpers.hpp"
+#include "fault_proxy.hpp"
 
 namespace faulttest {
 namespace {

@@ -3,8 +3,8 @@
 // timeout, the broken connection is discarded (counted as closed_critical,
 // not idle, gone from the server's CLIENT LIST), and the next command gets
 // its own reply over a new connection.
-#include "fault_proxy.hpp"
 #include "fault_helpers.hpp"
+#include "fault_proxy.hpp"
 
 namespace faulttest {
 namespace {

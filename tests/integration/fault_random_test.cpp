@@ -60,9 +60,11 @@ struct Shape {
 };
 
 void random_faults(const RedisServer& server, Shape shape) {
-  const long target = env_or("RESPOOL_RANDOM_COMMANDS", under_sanitizer() ? shape.commands / 4 : shape.commands);
+  const long target =
+      env_or("RESPOOL_RANDOM_COMMANDS", under_sanitizer() ? shape.commands / 4 : shape.commands);
   const auto seed = static_cast<std::uint64_t>(env_or("RESPOOL_RANDOM_SEED", std::random_device{}()));
-  std::printf("RandomFaults: seed %llu, target %ld commands\n", static_cast<unsigned long long>(seed), target);
+  std::printf("RandomFaults: seed %llu, target %ld commands\n", static_cast<unsigned long long>(seed),
+              target);
   const auto limit = under_sanitizer() ? 120s : 60s;  // a hard stop; debug needs well under 30 s
 
   PoolOptions o;
@@ -92,7 +94,8 @@ void random_faults(const RedisServer& server, Shape shape) {
     if (r.str().value_or("<" + r.to_string() + ">") != want) {
       ++mismatches;
       std::lock_guard lk(mu);
-      if (mismatch_details.size() < 10) mismatch_details.push_back("wanted " + want + ", got " + r.to_string());
+      if (mismatch_details.size() < 10)
+        mismatch_details.push_back("wanted " + want + ", got " + r.to_string());
       return false;
     }
     ++checked;
@@ -193,9 +196,10 @@ void random_faults(const RedisServer& server, Shape shape) {
   std::string error_list;
   for (const auto& [msg, n] : errors) error_list += "  " + msg + ": " + std::to_string(n) + "\n";
   const auto s = pool.stats();
-  std::printf("RandomFaults: %.1f s, %ld checked, %ld mismatches, %ld kills, %ld sleeps, %llu closed critical\n%s",
-              ms_since(t0) / 1000, checked.load(), mismatches.load(), kills.load(), sleeps.load(),
-              static_cast<unsigned long long>(s.closed_critical), error_list.c_str());
+  std::printf(
+      "RandomFaults: %.1f s, %ld checked, %ld mismatches, %ld kills, %ld sleeps, %llu closed critical\n%s",
+      ms_since(t0) / 1000, checked.load(), mismatches.load(), kills.load(), sleeps.load(),
+      static_cast<unsigned long long>(s.closed_critical), error_list.c_str());
   EXPECT_TRUE(reached) << "only " << checked.load() << " commands in " << limit.count() << " s";
   EXPECT_EQ(mismatches.load(), 0) << (mismatch_details.empty() ? "" : mismatch_details.front());
   for (const auto& [msg, n] : errors) EXPECT_EQ(msg.rfind("UNEXPECTED", 0), std::string::npos) << msg;

@@ -55,7 +55,7 @@ TEST(W4ServerRestart, EightCallersGetOnlyTheirOwnRepliesAndThePoolHealsWithoutLe
   std::atomic<bool> stop{false};
   std::atomic<int> generation{0};  // bumped just before each kill
   std::atomic<long> ok{0}, failed{0}, wrong{0}, wiped{0};
-  std::atomic<std::int64_t> restarted_at{0};                                    // ns; 0: not yet
+  std::atomic<std::int64_t> restarted_at{0};                                          // ns; 0: not yet
   std::atomic<std::int64_t> first_success{std::numeric_limits<std::int64_t>::max()};  // ns, after the restart
   std::mutex mu;
   std::map<std::string, long> errors;  // message -> count
@@ -124,19 +124,23 @@ TEST(W4ServerRestart, EightCallersGetOnlyTheirOwnRepliesAndThePoolHealsWithoutLe
   server.start();
   restarted_at = now_ns();
   const double down_ms = ms_since(killed_at);
-  const bool recovered = wait_until([&] { return first_success.load() != std::numeric_limits<std::int64_t>::max(); }, 20s);
-  const double recovery_ms = recovered ? static_cast<double>(first_success.load() - restarted_at.load()) / 1e6 : -1;
+  const bool recovered =
+      wait_until([&] { return first_success.load() != std::numeric_limits<std::int64_t>::max(); }, 20s);
+  const double recovery_ms =
+      recovered ? static_cast<double>(first_success.load() - restarted_at.load()) / 1e6 : -1;
   const long ok_at_recovery = ok.load();
   const auto recovered_at = Clock::now();
-  EXPECT_TRUE(wait_until([&] { return ok.load() >= ok_at_recovery + 500 && Clock::now() - recovered_at >= 500ms; },
-                         20s));  // and keeps serving
+  EXPECT_TRUE(
+      wait_until([&] { return ok.load() >= ok_at_recovery + 500 && Clock::now() - recovered_at >= 500ms; },
+                 20s));  // and keeps serving
   stop = true;
   for (auto& th : threads) th.join();
 
   std::string error_list;
   for (const auto& [msg, n] : errors) error_list += "  " + msg + ": " + std::to_string(n) + "\n";
-  std::printf("W4: down %.0f ms, first success %.3f ms after restart; %ld ok, %ld failed, %ld wiped, %ld wrong\n%s",
-              down_ms, recovery_ms, ok.load(), failed.load(), wiped.load(), wrong.load(), error_list.c_str());
+  std::printf(
+      "W4: down %.0f ms, first success %.3f ms after restart; %ld ok, %ld failed, %ld wiped, %ld wrong\n%s",
+      down_ms, recovery_ms, ok.load(), failed.load(), wiped.load(), wrong.load(), error_list.c_str());
   EXPECT_EQ(wrong.load(), 0) << (wrong_details.empty() ? "" : wrong_details.front());
   EXPECT_GT(failed.load(), 0);  // the kill was felt
   for (const auto& [msg, n] : errors) EXPECT_EQ(msg.rfind("UNEXPECTED", 0), std::string::npos) << msg;
@@ -161,10 +165,11 @@ TEST(W4ServerRestart, EightCallersGetOnlyTheirOwnRepliesAndThePoolHealsWithoutLe
   }
   EXPECT_EQ(pool->stats().dials, s.dials) << "get() had to dial: an idle connection was missing";
   for (auto& c : held) pool->put(std::move(c));
-  EXPECT_TRUE(wait_until([&] { return connected(server) == idle; }, 5s)) << connected(server) << " vs " << idle;
+  EXPECT_TRUE(wait_until([&] { return connected(server) == idle; }, 5s))
+      << connected(server) << " vs " << idle;
   s = pool->stats();
-  const auto closed = s.closed_full + s.closed_critical + s.closed_unclean + s.closed_ping_failed + s.closed_idle +
-                      s.closed_lifetime + s.closed_emptied;
+  const auto closed = s.closed_full + s.closed_critical + s.closed_unclean + s.closed_ping_failed +
+                      s.closed_idle + s.closed_lifetime + s.closed_emptied;
   EXPECT_EQ(s.dials - closed, static_cast<std::uint64_t>(s.idle + s.overflow + s.in_use));
   EXPECT_GT(s.closed_critical + s.closed_ping_failed, 0u);
 

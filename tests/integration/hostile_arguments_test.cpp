@@ -105,8 +105,8 @@ TEST_F(HostileArguments, EveryCallOnAClosedClientIsClientClosed) {
 // went to inet_pton/getaddrinfo as a C string, cut at the NUL).
 TEST_F(HostileArguments, NulBytesInsideAnAddressAreBadAddress) {
   const std::string port = std::to_string(server.port());
-  for (const std::string& addr : {"127.0.0.1:"s + port + "\0x"s, "127.0.0.1\0evil.example:"s + port,
-                                  "\0"s + ":"s + port}) {
+  for (const std::string& addr :
+       {"127.0.0.1:"s + port + "\0x"s, "127.0.0.1\0evil.example:"s + port, "\0"s + ":"s + port}) {
     auto c = Client::dial("tcp", addr);
     EXPECT_FALSE(c) << "an address with a NUL byte was dialed";
     if (!c) {

@@ -57,7 +57,8 @@ TEST(HostileReplies, FourGiBBulkClaimIsRefusedWithDefaultLimits) {
 }
 
 TEST(HostileReplies, FourGiBBulkClaimAllowedByTheLimitsAllocatesOnlyWhatArrives) {
-  FakeServer server({fake::read_command(), fake::send("$4294967296\r\n" + std::string(100'000, 'x')), fake::close()});
+  FakeServer server(
+      {fake::read_command(), fake::send("$4294967296\r\n" + std::string(100'000, 'x')), fake::close()});
   auto [err, largest] = probe_one(server, unlimited());
   EXPECT_EQ(err, errc::connection_closed);
   EXPECT_LT(largest, one_mib);

@@ -109,7 +109,10 @@ TEST_F(HostileSecretsServer, WrongPasswordThroughThePoolIsAClearErrorAtCreateAnd
   auto admin = Client::dial("tcp", server.addr(), admin_o);
   ASSERT_TRUE(admin) << admin.error().message();
   EXPECT_TRUE(wait_until(
-      [&] { return info_field((*admin)->cmd("INFO", "clients").str().value_or(""), "connected_clients") == 1; }, 5s))
+      [&] {
+        return info_field((*admin)->cmd("INFO", "clients").str().value_or(""), "connected_clients") == 1;
+      },
+      5s))
       << "refused connections left open";
 
   // Not a broken pool: once the server accepts that password, it just works.

@@ -14,7 +14,8 @@ using respool::Pool;
 using respool::PoolOptions;
 
 TEST_F(PoolTest, PoolRule18_AvailCountsMainAndOverflowNotHandedOut) {
-  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
+  auto pool =
+      must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   EXPECT_EQ(pool->avail(), 2);
   std::vector<ClientPtr> held;
   for (int i = 0; i < 4; ++i) held.push_back(must_get(*pool));

@@ -25,7 +25,8 @@ TEST_F(PoolTest, PoolRule06_MostRecentlyReturnedFirst) {
 }
 
 TEST_F(PoolTest, PoolRule06_MainPoolBeforeOverflowBuffer) {
-  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
+  auto pool =
+      must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
   respool::Client *pa = a.get(), *pb = b.get(), *pc = c.get();
   pool->put(std::move(a));  // main
@@ -52,7 +53,8 @@ TEST_F(PoolTest, PoolRule07_NothingIdleAndNoLimitDialsAtOnce) {
 
 TEST_F(PoolTest, PoolRule08_CreateLimitHeadroomThenOnePerInterval) {
   const auto interval = 400ms;
-  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{2, interval}});
+  auto pool =
+      must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{2, interval}});
   const auto t0 = Clock::now();
   auto a = must_get(*pool);
   auto b = must_get(*pool);
@@ -79,7 +81,8 @@ TEST_F(PoolTest, PoolRule08_WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
 }
 
 TEST_F(PoolTest, PoolRule08_HeadroomZeroLimitsEveryCreation) {
-  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 300ms}});
+  auto pool =
+      must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 300ms}});
   const auto t0 = Clock::now();
   auto a = must_get(*pool);
   EXPECT_GE(ms_since(t0), 200);  // even the first creation waits for a slot
@@ -114,7 +117,8 @@ TEST_F(PoolTest, PoolRule08_FailedDialSpendsItsSlot) {
 
 TEST_F(PoolTest, PoolRule08_WaitersAreServedInOrderOneTokenEach) {
   // 3 waiters, one token per 150 ms: all three get a connection, in turn.
-  auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 150ms}});
+  auto pool =
+      must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 150ms}});
   std::vector<std::future<respool::Result<ClientPtr>>> waiters;
   for (int i = 0; i < 3; ++i) {
     waiters.push_back(std::async(std::launch::async, [&] { return pool->get(); }));
@@ -170,8 +174,11 @@ TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
 TEST_F(PoolTest, PoolRule09_HugeDurationsMeanNoLimitNotOverflow) {
   constexpr auto forever = std::chrono::nanoseconds::max();
   auto pool = must_create("tcp", server.addr(), 1,
-                          PoolOptions{.get_timeout = forever, .ping_interval = forever, .max_open = 1,
-                                      .idle_timeout = forever, .max_lifetime = forever});
+                          PoolOptions{.get_timeout = forever,
+                                      .ping_interval = forever,
+                                      .max_open = 1,
+                                      .idle_timeout = forever,
+                                      .max_lifetime = forever});
   auto held = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));

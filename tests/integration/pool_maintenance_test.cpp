@@ -19,7 +19,9 @@ void cycle(Pool& pool, int n) {
 }
 
 TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
-  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 200ms}, .ping_interval = 0s});
+  auto pool =
+      must_create("tcp", server.addr(), 1,
+                  PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 200ms}, .ping_interval = 0s});
   cycle(*pool, 3);
   const auto t0 = Clock::now();
   ASSERT_EQ(pool->stats().overflow, 2);
@@ -34,7 +36,9 @@ TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
 }
 
 TEST_F(PoolTest, PoolRule16_DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
-  auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 100ms}, .ping_interval = 0s});
+  auto pool =
+      must_create("tcp", server.addr(), 2,
+                  PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 100ms}, .ping_interval = 0s});
   cycle(*pool, 4);                                // main 2, overflow 2
   auto a = must_get(*pool), b = must_get(*pool);  // main 0, overflow 2
   ASSERT_EQ(pool->stats().overflow, 2);

@@ -145,14 +145,16 @@ TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
 TEST_F(PoolTest, PoolRule12_Resp3PushesNeverReachTheNextCaller) {
   respool::DialOptions o;
   o.protocol = 3;
-  auto pool = must_create("tcp", server.addr(), 1,
-                          PoolOptions{.dial = [o](std::string_view network, std::string_view addr) {
-                                        auto c = respool::Client::dial(network, addr, o);
-                                        if (c && (*c)->cmd("CLIENT", "TRACKING", "on").err())
-                                          return respool::Result<ClientPtr>(respool::errc::handshake_failed);
-                                        return c;
-                                      },
-                                      .max_open = 1});
+  auto pool =
+      must_create("tcp", server.addr(), 1,
+                  PoolOptions{.dial =
+                                  [o](std::string_view network, std::string_view addr) {
+                                    auto c = respool::Client::dial(network, addr, o);
+                                    if (c && (*c)->cmd("CLIENT", "TRACKING", "on").err())
+                                      return respool::Result<ClientPtr>(respool::errc::handshake_failed);
+                                    return c;
+                                  },
+                              .max_open = 1});
   ASSERT_FALSE(pool->cmd("SET", "push:k", "1").err());
   ASSERT_EQ(pool->cmd("GET", "push:k").str().value_or("?"), "1");  // tracked on the pool's connection
   ASSERT_EQ(server.raw_command("SET push:k 2"), "+OK\r\n");        // invalidation pushed to it
@@ -169,7 +171,8 @@ TEST_F(PoolTest, PoolRule12_Resp3PushesNeverReachTheNextCaller) {
 }
 
 TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
-  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
+  auto pool =
+      must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   std::vector<ClientPtr> held;
   for (int i = 0; i < 3; ++i) held.push_back(must_get(*pool));
   pool->put(std::move(held[0]));
@@ -203,7 +206,8 @@ TEST_F(PoolTest, PoolRule14_PutAfterEmptyCloses) {
 }
 
 TEST_F(PoolTest, PoolRule14_PutNeverDoesIo) {
-  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
+  auto pool =
+      must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   auto clean = must_get(*pool), dirty = must_get(*pool), extra = must_get(*pool), closed = must_get(*pool);
   dirty->pipe_append("PING");
   (void)dirty->pipe_resp();  // nothing unread, but

@@ -45,7 +45,7 @@ TEST_F(PoolTest, PoolRegression_PutRacingEmptyLeaksNothing) {
 TEST_F(PoolTest, PoolRegression_GetWaitingAcrossEmptyWakes) {
   // radix.v2 issue #81: a Get blocked on an empty pool stayed blocked forever.
   auto pool = must_create("tcp", server.addr(), 0,
-                                PoolOptions{.create_limit = respool::CreateLimit{0, 1h}, .max_open = 1});
+                          PoolOptions{.create_limit = respool::CreateLimit{0, 1h}, .max_open = 1});
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
   pool->empty();

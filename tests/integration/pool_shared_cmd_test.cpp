@@ -141,8 +141,9 @@ TEST_F(PoolTest, PoolSharedCmd_CarrierTimeoutFailsEveryCarriedCommandAndNobodyGe
   o.dial_options.read_timeout = 200ms;
   auto pool = one_connection_pool(server, o);
   // The carrier's own command keeps the server busy past the read timeout.
-  const char* busy = "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
-                     "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - s > 500000 return 1";
+  const char* busy =
+      "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+      "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - s > 500000 return 1";
   std::vector<Resp> replies(4);
   {
     auto lease = pool->lease();

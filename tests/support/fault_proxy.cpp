@@ -105,7 +105,8 @@ FaultProxy::FaultProxy(int upstream_port) : upstream_port_(upstream_port) {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof sa;
   if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-      ::listen(listen_fd_, 128) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+      ::listen(listen_fd_, 128) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
     if (listen_fd_ >= 0) ::close(listen_fd_);
     ::close(wake_[0]);
     ::close(wake_[1]);
@@ -232,7 +233,8 @@ void FaultProxy::run() {
         short ev = 0;
         const int other = 1 - side;  // bytes read from `side` go towards `other`
         if (!stalled && c->fd[side] >= 0) {
-          const bool reading_allowed = side == to_client || (!c->upstream_eof && !(c->cutting && c->cut_left == 0));
+          const bool reading_allowed =
+              side == to_client || (!c->upstream_eof && !(c->cutting && c->cut_left == 0));
           if (reading_allowed && c->queue[other].bytes < queue_cap) ev |= POLLIN;
           if (c->queue[side].has_due(now)) ev |= POLLOUT;
           if (!c->queue[side].chunks.empty()) wake_at = std::min(wake_at, c->queue[side].chunks.front().due);
@@ -244,7 +246,8 @@ void FaultProxy::run() {
         pfds.push_back({ignore ? -1 : c->fd[side], ev, 0});
       }
     }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(wake_at - now, clock::duration::zero()));
+    const auto wait =
+        std::chrono::ceil<std::chrono::milliseconds>(std::max(wake_at - now, clock::duration::zero()));
     const int n = ::poll(pfds.data(), pfds.size(), static_cast<int>(wait.count()));
     if (n < 0 && errno != EINTR) break;
     if (stop_.load()) break;
@@ -255,7 +258,8 @@ void FaultProxy::run() {
     }
     const bool stalled_while_polling = stalled;
     settings();
-    if (!conns.empty() && pfds.size() != 2 + 2 * conns.size()) continue;  // a kill changed the set: poll again
+    if (!conns.empty() && pfds.size() != 2 + 2 * conns.size())
+      continue;  // a kill changed the set: poll again
     now = clock::now();
 
     // Existing connections (indices match pfds[2 + 2i + side]).

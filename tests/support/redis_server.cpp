@@ -136,9 +136,9 @@ void RedisServer::start() {
                                    "no"};
   if (const auto& tls = options_.tls) {
     args[2] = "0";  // --port 0: no plaintext TCP port
-    args.insert(args.end(), {"--tls-port", port, "--tls-cert-file", tls->cert_file, "--tls-key-file",
-                             tls->key_file, "--tls-ca-cert-file", tls->ca_file, "--tls-auth-clients",
-                             tls->auth_clients});
+    args.insert(args.end(),
+                {"--tls-port", port, "--tls-cert-file", tls->cert_file, "--tls-key-file", tls->key_file,
+                 "--tls-ca-cert-file", tls->ca_file, "--tls-auth-clients", tls->auth_clients});
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;

@@ -55,8 +55,9 @@ void make_ca(const std::string& dir, const std::string& name, const std::string&
 void make_leaf(const std::string& dir, const std::string& name, const std::string& cn, int serial) {
   openssl(dir, std::string("req -new ") + kNewKey + " -keyout " + name + ".key -out " + name +
                    ".csr -config certs.cnf -subj '/CN=" + cn + "'");
-  openssl(dir, "x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -set_serial " + std::to_string(serial) +
-                   " -days 2 -extfile certs.cnf -extensions " + name + " -out " + name + ".crt");
+  openssl(dir, "x509 -req -in " + name + ".csr -CA ca.crt -CAkey ca.key -set_serial " +
+                   std::to_string(serial) + " -days 2 -extfile certs.cnf -extensions " + name + " -out " +
+                   name + ".crt");
 }
 
 }  // namespace

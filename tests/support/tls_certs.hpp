@@ -27,7 +27,7 @@ class TlsCerts {
   std::string client_cert() const { return dir_ + "/client.crt"; }
   std::string client_key() const { return dir_ + "/client.key"; }
   std::string other_ca_file() const { return dir_ + "/other-ca.crt"; }  // trusts none of the above
-  std::string ca_dir() const { return dir_ + "/ca-dir"; }  // the CA, hashed by `openssl rehash`
+  std::string ca_dir() const { return dir_ + "/ca-dir"; }               // the CA, hashed by `openssl rehash`
 
  private:
   std::string dir_;

@@ -32,8 +32,8 @@ TEST(HostileArguments, PoolSizeAboveMaxSizeIsInvalidArgumentNotAHugeAllocation) 
     EXPECT_EQ(made.pool->get().error(), errc::invalid_argument);
     EXPECT_LT(probe.largest(), std::size_t{1} << 20);
   }
-  auto overflow = Pool::create("tcp", "127.0.0.1:1", 0,
-                               {.on_full_buffer = respool::OnFullBuffer{INT_MAX, 1s}});
+  auto overflow =
+      Pool::create("tcp", "127.0.0.1:1", 0, {.on_full_buffer = respool::OnFullBuffer{INT_MAX, 1s}});
   EXPECT_EQ(overflow.error, errc::invalid_argument);
   // The largest size is accepted (nothing listens on port 1: a dial error, not a bad argument).
   auto biggest = Pool::create("tcp", "127.0.0.1:1", Pool::max_size, {.ping_interval = 0s});

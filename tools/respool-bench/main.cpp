@@ -36,8 +36,8 @@ struct Case {
 };
 
 const std::vector<Case> kCases = {
-    {"W1a", Case::w1, 1, 1},   {"W1b", Case::w1, 8, 8},  {"W1c", Case::w1, 64, 8}, {"W1d", Case::w1, 256, 32},
-    {"W2a", Case::w2, 4, 4},   {"W2b", Case::w2, 4, 1},  {"W3", Case::w3, 1, 100}, {"W4", Case::w4, 8, 8},
+    {"W1a", Case::w1, 1, 1}, {"W1b", Case::w1, 8, 8}, {"W1c", Case::w1, 64, 8}, {"W1d", Case::w1, 256, 32},
+    {"W2a", Case::w2, 4, 4}, {"W2b", Case::w2, 4, 1}, {"W3", Case::w3, 1, 100}, {"W4", Case::w4, 8, 8},
 };
 
 Measurement run_case(const Case& c, const RunConfig& cfg) {
@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
   app.add_option("--sweep", sweep, "W1 at each of these thread counts (cases W1@T), instead of --cases")
       ->delimiter(',')
       ->check(CLI::Range(1, 4096));
-  app.add_option("--sweep-size", sweep_size, "pool size S (and cap) of the --sweep cases")->check(CLI::Range(1, 4096));
+  app.add_option("--sweep-size", sweep_size, "pool size S (and cap) of the --sweep cases")
+      ->check(CLI::Range(1, 4096));
   app.add_flag("--smoke", smoke, "1 second per case, once (a check, not a measurement)");
   CLI11_PARSE(app, argc, argv);
   if (smoke) {
@@ -135,7 +136,8 @@ int main(int argc, char** argv) {
   bool bad = false;
   for (const auto& c : selected) {
     if (c.kind == Case::w4 && !cfg.target.server) {
-      std::fprintf(stderr, "respool-bench: W4 skipped: it restarts the server, so it needs its own (no --addr)\n");
+      std::fprintf(stderr,
+                   "respool-bench: W4 skipped: it restarts the server, so it needs its own (no --addr)\n");
       continue;
     }
     std::vector<Measurement> runs;
@@ -152,7 +154,8 @@ int main(int argc, char** argv) {
   }
   if (!json) print_table(stdout, results);
   if (compare && !json)
-    std::printf("\nratio = respool ops/s / redis-benchmark ops/s on the same server in the same run, e.g.\n  %s\n",
-                reference_command({cfg.target.host, cfg.target.port, 8, 1, 100000}).c_str());
+    std::printf(
+        "\nratio = respool ops/s / redis-benchmark ops/s on the same server in the same run, e.g.\n  %s\n",
+        reference_command({cfg.target.host, cfg.target.port, 8, 1, 100000}).c_str());
   return bad ? 1 : 0;
 }

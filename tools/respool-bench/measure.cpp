@@ -43,7 +43,8 @@ void Measurement::set_usage(const Usage& before, const Usage& after) {
 }
 
 Measurement median(std::vector<Measurement> runs) {
-  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.ops_per_s() < b.ops_per_s(); });
+  std::sort(runs.begin(), runs.end(),
+            [](const auto& a, const auto& b) { return a.ops_per_s() < b.ops_per_s(); });
   Measurement m = runs[runs.size() / 2];
   // The reference is the median of its own runs, not the one that happened
   // to pair with our median run.

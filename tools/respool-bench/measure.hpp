@@ -13,7 +13,9 @@ namespace respool::bench {
 // Latency samples of one thread, in nanoseconds.
 class Recorder {
  public:
-  void add(std::uint64_t ns) { samples_.push_back(ns > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(ns)); }
+  void add(std::uint64_t ns) {
+    samples_.push_back(ns > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(ns));
+  }
   std::vector<std::uint32_t>& samples() { return samples_; }
 
  private:
@@ -30,9 +32,9 @@ struct Usage {
 };
 
 struct Measurement {
-  std::string name;         // "W1a", ...
-  std::string params;       // "T=1 S=1"
-  std::uint64_t ops = 0;    // commands (or get+put pairs for W2)
+  std::string name;       // "W1a", ...
+  std::string params;     // "T=1 S=1"
+  std::uint64_t ops = 0;  // commands (or get+put pairs for W2)
   double seconds = 0;
   double user_s = 0, sys_s = 0;
   std::int64_t ctx_switches = 0;

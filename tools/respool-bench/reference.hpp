@@ -9,9 +9,9 @@ namespace respool::bench {
 struct ReferenceRun {
   std::string host;
   int port = 0;
-  int clients = 1;     // -c
-  int pipeline = 1;    // -P
-  long requests = 0;   // -n, per test (SET and GET each)
+  int clients = 1;    // -c
+  int pipeline = 1;   // -P
+  long requests = 0;  // -n, per test (SET and GET each)
 };
 
 // Runs `redis-benchmark -t set,get -d 16 ...` and returns its combined

@@ -17,7 +17,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::uint64_t ns_since(Clock::time_point t0) {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
 }
 
 // Per-thread counters on their own cache lines, summed by the progress line.
@@ -71,7 +72,8 @@ struct KeyValue {
     p = std::to_chars(p, key + sizeof key, i % 1000).ptr;
     k = std::string_view(key, static_cast<std::size_t>(p - key));
     static constexpr char kHex[] = "0123456789abcdef";
-    std::uint64_t bits = (static_cast<std::uint64_t>(static_cast<unsigned>(t) & 0xffffu) << 48) | (i & 0xffffffffffffULL);
+    std::uint64_t bits =
+        (static_cast<std::uint64_t>(static_cast<unsigned>(t) & 0xffffu) << 48) | (i & 0xffffffffffffULL);
     for (int j = 15; j >= 0; --j, bits >>= 4) value[j] = kHex[bits & 0xf];
     v = std::string_view(value, 16);
   }
@@ -79,17 +81,22 @@ struct KeyValue {
 
 // Counts a SET reply: "OK", or an error, or anything else (a wrong reply).
 void check_set(const Resp& r, Counter& c) {
-  if (r.err()) ++c.errors;
-  else if (auto s = r.bytes(); !s || *s != "OK") ++c.wrong;
+  if (r.err())
+    ++c.errors;
+  else if (auto s = r.bytes(); !s || *s != "OK")
+    ++c.wrong;
 }
 
 // Counts a GET reply: the value just written by this thread, or an error.
 // With `restart_possible` (W4), nil is the key lost with a killed server (the
 // SET reached the old server, the GET the new one): counted apart, not wrong.
 void check_get(const Resp& r, std::string_view expected, Counter& c, bool restart_possible = false) {
-  if (r.err()) ++c.errors;
-  else if (restart_possible && r.is_nil()) ++c.lost;
-  else if (auto s = r.bytes(); !s || *s != expected) ++c.wrong;
+  if (r.err())
+    ++c.errors;
+  else if (restart_possible && r.is_nil())
+    ++c.lost;
+  else if (auto s = r.bytes(); !s || *s != expected)
+    ++c.wrong;
 }
 
 std::shared_ptr<Pool> make_pool(const RunConfig& cfg, int size, bool cap) {
@@ -256,11 +263,12 @@ Measurement run_w4(const RunConfig& cfg, const std::string& name) {
   }
   for (auto& h : held) pool->put(std::move(h));
   char note[256];
-  std::snprintf(note, sizeof note,
-                "first success %.0f ms after restart; %d of %d idle connections broken; %llu GETs found their "
-                "key lost with the killed server",
-                first_ok_ns && restarted_ns ? static_cast<double>(first_ok_ns - restarted_ns) / 1e6 : -1.0, broken,
-                idle, static_cast<unsigned long long>(m.lost));
+  std::snprintf(
+      note, sizeof note,
+      "first success %.0f ms after restart; %d of %d idle connections broken; %llu GETs found their "
+      "key lost with the killed server",
+      first_ok_ns && restarted_ns ? static_cast<double>(first_ok_ns - restarted_ns) / 1e6 : -1.0, broken,
+      idle, static_cast<unsigned long long>(m.lost));
   m.note = note;
   m.params = "T=8 S=8, SIGKILL at 1 s, restart at 2 s";
   m.broken_after = broken;
