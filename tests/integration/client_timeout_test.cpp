@@ -2,9 +2,6 @@
 // whose backlog is full), and set_timeouts. A timeout is critical: the
 // connection is closed and every later call returns the same error.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -14,6 +11,7 @@
 #include "redis_server.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
+#include "silent_listener.hpp"
 
 namespace respool {
 namespace {
@@ -80,16 +78,8 @@ TEST(ClientTimeout, WriteTimeoutWhenTheServerStopsReading) {
 TEST(ClientTimeout, ConnectTimeoutWhenTheListenerBacklogIsFull) {
   // A listener that never accepts, with its backlog filled: further SYNs are
   // dropped, so a connect can only time out.
-  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(lfd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sa;
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ASSERT_EQ(::listen(lfd, 0), 0);
-  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
-  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  test::SilentListener listener(0);
+  const std::string addr = listener.addr();
 
   std::vector<std::unique_ptr<Client>> fillers;  // each completes the TCP handshake, then waits in the queue
   DialOptions quick;
@@ -103,7 +93,6 @@ TEST(ClientTimeout, ConnectTimeoutWhenTheListenerBacklogIsFull) {
       ec = c.error();
     }
   }
-  ::close(lfd);
   if (!ec) GTEST_SKIP() << "the kernel kept accepting connections into the backlog";
   EXPECT_EQ(ec, errc::timeout) << ec.message();
 }

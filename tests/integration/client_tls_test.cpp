@@ -3,9 +3,6 @@
 // of the name, client certificates, mistakes that must fail fast with a
 // clear error, the timeouts, and the cost per command.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -19,6 +16,7 @@
 #include "redis_server.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
+#include "silent_listener.hpp"
 #include "tls_certs.hpp"
 
 namespace respool {
@@ -28,7 +26,6 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 using test::RedisServer;
 using test::RedisServerOptions;
-using test::RedisServerTls;
 using test::tls_certs;
 
 // Dial settings for the "fails fast" cases: a long connect timeout, so that
@@ -36,18 +33,11 @@ using test::tls_certs;
 constexpr auto kLongTimeout = 10s;
 constexpr auto kFast = 3s;
 
-RedisServerOptions tls_server(std::string auth_clients = "no") {
-  const auto& c = tls_certs();
-  RedisServerOptions o;
-  o.tls = RedisServerTls{c.server_cert(), c.server_key(), c.ca_file(), std::move(auth_clients)};
-  return o;
-}
+using test::tls_server;
 
 DialOptions tls_options() {
-  DialOptions o;
+  DialOptions o = test::tls_options();
   o.connect_timeout = kLongTimeout;
-  o.tls.enabled = true;
-  o.tls.ca_file = tls_certs().ca_file();
   return o;
 }
 
@@ -312,23 +302,14 @@ TEST(TlsClient, TheSystemTrustStoreIsTheDefault) {
 TEST(TlsClient, HandshakeIsBoundedByTheConnectTimeout) {
   // A listener that never accepts: the kernel completes the TCP handshake
   // from the backlog, but nobody ever answers the ClientHello.
-  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(lfd, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sa;
-  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ASSERT_EQ(::listen(lfd, 8), 0);
-  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  respool::test::SilentListener listener(8);
 
   DialOptions o = tls_options();
   o.connect_timeout = 200ms;
   o.read_timeout = 10s;  // not what bounds the handshake
   const auto start = clock::now();
-  auto c = Client::dial("tcp", "127.0.0.1:" + std::to_string(ntohs(sa.sin_port)), o);
+  auto c = Client::dial("tcp", listener.addr(), o);
   const auto took = clock::now() - start;
-  ::close(lfd);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error(), errc::timeout) << c.error().message();
   EXPECT_GE(took, 190ms);

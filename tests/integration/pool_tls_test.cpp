@@ -26,23 +26,10 @@ using respool::errc;
 using respool::Pool;
 using respool::PoolOptions;
 using respool::test::RedisServer;
-using respool::test::RedisServerOptions;
-using respool::test::RedisServerTls;
 using respool::test::tls_certs;
 
-RedisServerOptions tls_server(std::string auth_clients = "no") {
-  const auto& c = tls_certs();
-  RedisServerOptions o;
-  o.tls = RedisServerTls{c.server_cert(), c.server_key(), c.ca_file(), std::move(auth_clients)};
-  return o;
-}
-
-DialOptions tls_options() {
-  DialOptions o;
-  o.tls.enabled = true;
-  o.tls.ca_file = tls_certs().ca_file();
-  return o;
-}
+using respool::test::tls_options;
+using respool::test::tls_server;
 
 TEST(TlsPool, DialOptionsOverTlsFromManyThreads) {
   RedisServer server(tls_server());

@@ -10,6 +10,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
+
+#include "redis_server.hpp"
+#include "respool/client.hpp"
 
 namespace respool::test {
 
@@ -34,5 +38,22 @@ class TlsCerts {
 };
 
 const TlsCerts& tls_certs();
+
+// A redis-server serving TLS only, with tls_certs()'s server certificate;
+// auth_clients is its tls-auth-clients ("no", "yes", "optional").
+inline RedisServerOptions tls_server(std::string auth_clients = "no") {
+  const auto& c = tls_certs();
+  RedisServerOptions o;
+  o.tls = RedisServerTls{c.server_cert(), c.server_key(), c.ca_file(), std::move(auth_clients)};
+  return o;
+}
+
+// DialOptions with TLS on, trusting tls_certs()'s CA.
+inline DialOptions tls_options() {
+  DialOptions o;
+  o.tls.enabled = true;
+  o.tls.ca_file = tls_certs().ca_file();
+  return o;
+}
 
 }  // namespace respool::test
