@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -22,6 +23,16 @@ inline constexpr std::uint8_t in_multi = 1;    // MULTI sent, no EXEC / DISCARD 
 inline constexpr std::uint8_t watching = 2;    // WATCH sent, no UNWATCH / EXEC / DISCARD yet
 inline constexpr std::uint8_t changed = 4;     // a command changed the session (sticky)
 inline constexpr std::uint8_t subscribed = 8;  // (P|S)(UN)SUBSCRIBE sent: RESP3 pushes are replies
+inline constexpr std::uint8_t all = in_multi | watching | changed | subscribed;
+
+// The session state after sending command `name` in state `state`
+// (session.cpp says which commands do what). Case-insensitive; no allocation.
+std::uint8_t after(std::uint8_t state, std::string_view name) noexcept;
+// True when `name` sets or clears any session state.
+inline bool affects(std::string_view name) noexcept { return after(0, name) != 0 || after(all, name) != all; }
+// True when `name` may keep the connection busy long after its request
+// (blocking commands), or ends its request/reply exchange (replication).
+bool may_hold_connection(std::string_view name) noexcept;
 }  // namespace session
 
 // RESP3 pushes (client-side caching invalidations, ...) that arrive while a

@@ -51,6 +51,12 @@ struct PoolAccess {
       s.set_timeouts(o.read_timeout, o.write_timeout);
   }
 
+  // What a command does to a connection (client/session.cpp).
+  static bool affects_session(std::string_view name) noexcept { return session::affects(name); }
+  static bool may_hold_connection(std::string_view name) noexcept {
+    return session::may_hold_connection(name);
+  }
+
   // Start a pipeline on a client handed out by the pool: fails (nothing
   // queued) when it is closed or has commands in flight.
   static std::error_code begin(Client& c, std::string_view name) { return c.begin_command(name); }

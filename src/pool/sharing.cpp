@@ -7,9 +7,9 @@
 // pipelined round trip and one wake-up per caller.
 //
 // Safety: a command is shared only when it can't change what the commands
-// after it on the same connection see, and can't block them (see
-// shareable()). A failure of the carrying connection fails every command it
-// carried with that error; nobody ever gets another caller's reply.
+// after it on the same connection see, and can't block them (shareable(),
+// from the client's own knowledge of commands: client/session.cpp). A failure of the carrying connection
+// fails every command it carried with that error; nobody ever gets another caller's reply.
 #include <array>
 #include <string>
 #include <string_view>
@@ -23,44 +23,19 @@
 namespace respool::detail {
 namespace {
 
-// Commands never carried for another caller, or carrying others: they change
-// the connection's session (transactions, database, auth, protocol, client
-// settings, pub/sub, replication, cluster routing, SCRIPT DEBUG) or may block
-// the connection for long (blocking pops, stream reads, WAIT, DEBUG SLEEP).
-constexpr std::array<std::string_view, 40> kNotShared = {
-    "ASKING",   "AUTH",       "BLMOVE",    "BLMPOP",       "BLPOP",      "BRPOP",       "BRPOPLPUSH",
-    "BZMPOP",   "BZPOPMAX",   "BZPOPMIN",  "CLIENT",       "DEBUG",      "DISCARD",     "EXEC",
-    "FAILOVER", "HELLO",      "MONITOR",   "MULTI",        "PSUBSCRIBE", "PSYNC",       "PUNSUBSCRIBE",
-    "QUIT",     "READONLY",   "READWRITE", "REPLCONF",     "RESET",      "SCRIPT",      "SELECT",
-    "SHUTDOWN", "SSUBSCRIBE", "SUBSCRIBE", "SUNSUBSCRIBE", "SYNC",       "UNSUBSCRIBE", "UNWATCH",
-    "WAIT",     "WAITAOF",    "WATCH",     "XREAD",        "XREADGROUP",
-};
-
-bool equals_upper(std::string_view name, std::string_view upper) noexcept {
-  if (name.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < upper.size(); ++i) {
-    char ch = name[i];
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    if (ch != upper[i]) return false;
-  }
-  return true;
-}
-
 // Caps on what one round trip carries, so that one caller's large command
 // can't make the others' write time out, nor delay them by much.
 constexpr std::size_t kMaxSharedCommandBytes = 16 * 1024;  // a larger command travels alone
 constexpr std::size_t kMaxCarriedBytes = 64 * 1024;        // all carried commands together
 
-bool shareable(std::string_view name, std::string_view encoded) noexcept {
-  if (encoded.size() > kMaxSharedCommandBytes) return false;
-  for (auto n : kNotShared)
-    if (equals_upper(name, n)) return false;
-  return true;
-}
-
 thread_local std::string t_command_buffer;
 
 }  // namespace
+
+bool shareable(std::string_view name, std::string_view encoded) noexcept {
+  return encoded.size() <= kMaxSharedCommandBytes && !PoolAccess::affects_session(name) &&
+         !PoolAccess::may_hold_connection(name);
+}
 
 std::string take_command_buffer() noexcept {
   std::string b = std::move(t_command_buffer);
@@ -90,31 +65,19 @@ std::size_t PoolState::take_shared_locked(Waiter** out) noexcept {
 }
 
 Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
-  std::unique_ptr<Client> c;
+  Resp reply;
+  SharedCommand mine{name, encoded, &reply};
+  auto r = get(&mine);
+  if (!r) return Resp::io_error(r.error());
+  if (!*r) return reply;  // carried by another cmd()
+  std::unique_ptr<Client> c = std::move(*r);
+  // Only after the slow path (so: not when an idle connection was at hand,
+  // and then nobody waits) may there be commands to carry.
   std::array<Waiter*, kMaxShared> carried;
   std::size_t n = 0;
-  {
-    Lock lk(m_);
-    ++st_.gets;
-    if (!timed_ && !main_.empty() && !closed_) [[likely]] {
-      // An idle connection, so nobody waits: nothing to carry.
-      c.reset(main_.back().conn.release());
-      main_.drop_back();
-      ++out_;
-      lk.unlock();
-      PoolAccess::set_owner(*c, this);
-    } else {
-      const bool share = shareable(name, encoded);
-      SharedCommand mine{name, encoded, Resp(), false, false};
-      auto r = get_locked(lk, share ? &mine : nullptr);
-      if (!r) return Resp::io_error(r.error());
-      if (!*r) return std::move(mine.reply);  // carried by another cmd()
-      c = std::move(*r);
-      if (share) {
-        lk.lock();
-        n = take_shared_locked(carried.data());
-      }
-    }
+  if (mine.shareable) {
+    std::lock_guard lk(m_);
+    n = take_shared_locked(carried.data());
   }
 
   // Whatever happens from here on, std::bad_alloc included, every carried
@@ -131,7 +94,7 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
       if (!completed) {
         conn->close();
         for (std::size_t i = 0; i < n; ++i)
-          carried[i]->cmd->reply = Resp::io_error(std::make_error_code(std::errc::not_enough_memory));
+          *carried[i]->cmd->reply = Resp::io_error(std::make_error_code(std::errc::not_enough_memory));
       }
       if (n != 0) pool.answer_carried(carried, n);
       pool.put(std::move(conn));
@@ -139,10 +102,9 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
   } finish{*this, c, carried.data(), n};
 
   Client& client = *c;
-  Resp reply;
   if (auto ec = PoolAccess::begin(client, name)) {
     reply = Resp::io_error(ec);
-    for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->reply = Resp::io_error(ec);
+    for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = Resp::io_error(ec);
   } else {
     PoolAccess::queue_encoded(client, name, encoded);
     for (std::size_t i = 0; i < n; ++i)
@@ -150,7 +112,7 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
     reply = client.pipe_resp();  // one write for all, then our reply
     // Written without the lock: their owners read them only once `served`
     // is set under the lock (answer_carried).
-    for (std::size_t i = 0; i < n; ++i) carried[i]->cmd->reply = client.pipe_resp();
+    for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = client.pipe_resp();
   }
   finish.completed = true;
   return reply;

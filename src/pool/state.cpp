@@ -51,7 +51,7 @@ std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead&
   }
 }
 
-Result<std::unique_ptr<Client>> PoolState::get() {
+Result<std::unique_ptr<Client>> PoolState::get(SharedCommand* shared) {
   Lock lk(m_);
   ++st_.gets;
   // Fast path: an idle connection in the main pool and no deadlines to check.
@@ -63,11 +63,12 @@ Result<std::unique_ptr<Client>> PoolState::get() {
     PoolAccess::set_owner(*c, this);
     return std::unique_ptr<Client>(c);
   }
-  return get_locked(lk);
+  return get_locked(lk, shared);
 }
 
 Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk, SharedCommand* shared) {
   if (closed_) return closed_error_;
+  if (shared != nullptr) shared->shareable = shareable(shared->name, shared->encoded);
   Dead dead;  // expired idle connections, closed once the lock is released
   const auto now = timed_ ? clock::now() : clock::time_point{};
   if (auto c = take_idle_locked(now, dead)) {
@@ -83,7 +84,7 @@ Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk, SharedCommand* s
     dead.clear();
     return dial_reserved();
   }
-  auto r = wait(lk, shared);
+  auto r = wait(lk, shared != nullptr && shared->shareable ? shared : nullptr);
   if (lk.owns_lock()) lk.unlock();
   return r;  // `dead` is closed here, with no lock held
 }

@@ -83,17 +83,22 @@ struct Idle {
   clock::time_point expires = clock::time_point::max();  // end of its lifetime
 };
 
-// The command of a cmd() waiting in line, which another cmd() holding a
-// connection may send for it (see PoolState::cmd). Lives on the waiting
-// caller's stack; once `taken`, that caller waits (ignoring get_timeout)
-// until `served`, and the server writes `reply` before setting `served`.
+// The command of a cmd(), which another cmd() holding a connection may send
+// for it while it waits in line (see PoolState::cmd). Lives on the caller's
+// stack; once `taken`, that caller waits (ignoring get_timeout) until
+// `served`, and the carrier writes *reply before setting `served`.
 struct SharedCommand {
   std::string_view name;
   std::string_view encoded;
-  Resp reply;
-  bool taken = false;   // under m_
-  bool served = false;  // under m_
+  Resp* reply;
+  bool shareable = false;  // decided by get() on its slow path only
+  bool taken = false;      // under m_
+  bool served = false;     // under m_
 };
+
+// Whether a command may ride in another's round trip, or carry others: small,
+// not changing the session, not holding the connection (sharing.cpp).
+bool shareable(std::string_view name, std::string_view encoded) noexcept;
 
 // A get() waiting; a node owned by the pool, reused (see the top of this file).
 struct Waiter {
@@ -118,7 +123,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   // Pre-dials and starts the background thread; returns the first dial error.
   std::error_code start();
 
-  Result<std::unique_ptr<Client>> get();
+  // With `shared` (from cmd()), the caller may be served instead of handed a
+  // connection: then both the value and the error are empty and the reply is
+  // in *shared->reply.
+  Result<std::unique_ptr<Client>> get(SharedCommand* shared = nullptr);
   // get() + one command + put(), sharing round trips (pool.hpp, Pool::cmd).
   Resp cmd(std::string_view name, std::string_view encoded);
   std::error_code put(std::unique_ptr<Client>&& c) noexcept;
@@ -139,10 +147,8 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
 
   // --- get / put (state.cpp) ---
   // Everything but the fast paths. get_locked: with the lock held, gets
-  // already counted. With `shared`, the caller may be served instead of
-  // handed a connection: then both the value and the error are empty and the
-  // reply is in shared->reply.
-  Result<std::unique_ptr<Client>> get_locked(Lock& lk, SharedCommand* shared = nullptr);
+  // already counted; `shared` as for get().
+  Result<std::unique_ptr<Client>> get_locked(Lock& lk, SharedCommand* shared);
   std::error_code put_slow(std::unique_ptr<Client>&& c) noexcept;
   std::unique_ptr<Client> take_idle_locked(clock::time_point now, Dead& dead);
   Result<std::unique_ptr<Client>> wait(Lock& lk, SharedCommand* shared);
