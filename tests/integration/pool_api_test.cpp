@@ -259,7 +259,8 @@ TEST_F(PoolTest, PoolRule25_LeaseMovesResetsAndReleases) {
 // A Client from get() destroyed instead of put back (an early return, an
 // exception) frees its slot: a get() waiting at the cap dials at once.
 TEST_F(PoolTest, PoolRule25_ClientDestroyedInsteadOfPutBackFreesItsSlot) {
-  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.max_open = 1});
+  // get_timeout: were the slot lost, the waiter fails fast instead of hanging.
+  auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 5s, .max_open = 1});
   auto c = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
   ASSERT_TRUE(wait_until([&] { return pool->stats().waits == 1; }));
