@@ -86,7 +86,7 @@ class Client {
   // commands are queued or unread.
   template <CommandArg... Args>
   Resp cmd(std::string_view name, const Args&... args) {
-    if (auto ec = begin_command(name)) return Resp::io_error(ec);
+    if (auto ec = begin_command(name)) return Resp::io_error(ec, Delivery::not_sent);
     encode_command(out_, name, args...);
     return round_trip();
   }

@@ -26,6 +26,15 @@
 
 namespace respool {
 
+// Whether a failed command may have reached the server (Resp::delivery()).
+enum class Delivery : std::uint8_t {
+  delivered,  // a reply came back: the server ran the command (or refused it)
+  not_sent,   // an io_error raised before any byte of the command left this
+              // process: the server never saw it, so sending it again is safe
+  unknown,    // an io_error after the command was (maybe partly) written: it
+              // may have run; never send it again unless it is idempotent
+};
+
 class Resp {
  public:
   enum class Type : std::uint8_t {
@@ -57,8 +66,9 @@ class Resp {
   static Resp big_number(std::string digits);
   static Resp verbatim_string(std::string format, std::string text);
   static Resp server_error(std::string message);
-  // A client-side failure; `ec` should be non-empty.
-  static Resp io_error(std::error_code ec);
+  // A client-side failure; `ec` should be non-empty. `delivery` says whether
+  // the command may have reached the server (not_sent or unknown).
+  static Resp io_error(std::error_code ec, Delivery delivery = Delivery::unknown);
   static Resp aggregate(Type t, std::vector<Resp> elements);  // array, map, set, push
 
   // --- what it is ---------------------------------------------------------
@@ -71,6 +81,9 @@ class Resp {
   // The seed's r.Err: errc::server_error for a server error reply, the
   // client-side error for io_error, empty otherwise (nil is not an error).
   std::error_code err() const noexcept;
+  // For an io_error: not_sent or unknown, as given to io_error(). For every
+  // reply from the server (server errors included): delivered.
+  Delivery delivery() const noexcept { return type_ == Type::io_error ? delivery_ : Delivery::delivered; }
   // The server's error text ("ERR unknown command ..."), or the client-side
   // error's message; empty when not an error.
   std::string error_message() const;
@@ -120,6 +133,7 @@ class Resp {
 
   Type type_ = Type::nil;
   bool boolean_ = false;
+  Delivery delivery_ = Delivery::delivered;
   std::int64_t integer_ = 0;
   double double_ = 0;
   std::error_code ec_;

@@ -74,24 +74,25 @@ Resp Client::round_trip() {
 }
 
 Resp Client::cmd_argv(std::span<const std::string_view> argv) {
-  if (argv.empty()) return Resp::io_error(errc::invalid_argument);
-  if (auto ec = begin_command(argv.front())) return Resp::io_error(ec);
+  if (argv.empty()) return Resp::io_error(errc::invalid_argument, Delivery::not_sent);
+  if (auto ec = begin_command(argv.front())) return Resp::io_error(ec, Delivery::not_sent);
   encode_argv(out_, argv);
   return round_trip();
 }
 
 Resp Client::pipe_resp() {
   if (!impl_->stream.is_open()) {
+    const auto delivery = unread_ != 0 ? Delivery::unknown : Delivery::not_sent;
     out_.clear();
     queued_ = 0;
     unread_ = 0;
-    return Resp::io_error(Impl::closed_error(*this));
+    return Resp::io_error(Impl::closed_error(*this), delivery);
   }
   if (queued_ != 0) {
     unread_ += std::exchange(queued_, 0);
     if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
   }
-  if (unread_ == 0) return Resp::io_error(errc::pipeline_empty);
+  if (unread_ == 0) return Resp::io_error(errc::pipeline_empty, Delivery::not_sent);
   auto r = impl_->read_one(pushes_are_not_replies());
   if (!r) return Impl::fail(*this, r.error());
   --unread_;
@@ -116,8 +117,8 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
 }
 
 Resp Client::read_reply() {
-  if (!impl_->stream.is_open()) return Resp::io_error(Impl::closed_error(*this));
-  if (queued_ != 0 || unread_ != 0) return Resp::io_error(errc::pipeline_busy);
+  if (!impl_->stream.is_open()) return Resp::io_error(Impl::closed_error(*this), Delivery::not_sent);
+  if (queued_ != 0 || unread_ != 0) return Resp::io_error(errc::pipeline_busy, Delivery::not_sent);
   if (!impl_->pushes.empty()) {
     Resp p = std::move(impl_->pushes.front());
     impl_->pushes.pop_front();

@@ -68,7 +68,7 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
   Resp reply;
   SharedCommand mine{name, encoded, &reply};
   auto r = get(&mine);
-  if (!r) return Resp::io_error(r.error());
+  if (!r) return Resp::io_error(r.error(), Delivery::not_sent);
   if (!*r) return reply;  // carried by another cmd()
   std::unique_ptr<Client> c = std::move(*r);
   // Only after the slow path (so: not when an idle connection was at hand,
@@ -103,8 +103,8 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
 
   Client& client = *c;
   if (auto ec = PoolAccess::begin(client, name)) {
-    reply = Resp::io_error(ec);
-    for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = Resp::io_error(ec);
+    reply = Resp::io_error(ec, Delivery::not_sent);
+    for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = Resp::io_error(ec, Delivery::not_sent);
   } else {
     PoolAccess::queue_encoded(client, name, encoded);
     for (std::size_t i = 0; i < n; ++i)

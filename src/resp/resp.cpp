@@ -194,9 +194,10 @@ Resp Resp::server_error(std::string message) {
   return r;
 }
 
-Resp Resp::io_error(std::error_code ec) {
+Resp Resp::io_error(std::error_code ec, Delivery delivery) {
   Resp r;
   r.type_ = Type::io_error;
+  r.delivery_ = delivery;
   r.ec_ = ec;
   return r;
 }
@@ -211,6 +212,7 @@ Resp Resp::aggregate(Type t, std::vector<Resp> elements) {
 Resp::Resp(const Resp& o)
     : type_(o.type_),
       boolean_(o.boolean_),
+      delivery_(o.delivery_),
       integer_(o.integer_),
       double_(o.double_),
       ec_(o.ec_),
