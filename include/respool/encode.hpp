@@ -4,12 +4,19 @@
 //
 // Arguments may be:
 //   - text: anything convertible to std::string_view (std::string, const char*, ...)
-//   - bytes: contiguous ranges of std::byte, unsigned char or std::uint8_t
+//   - UTF-8 text: anything convertible to std::u8string_view (std::u8string,
+//     u8"..."), sent as its bytes
+//   - bytes: contiguous ranges of std::byte, unsigned char, std::uint8_t or
+//     char8_t
 //   - integers (decimal), floating point (shortest text that round-trips;
 //     inf as "inf"/"-inf"), bool ("1" / "0")
 //   - std::pair of arguments (key, value), and ranges of any of the above,
 //     flattened in order: a std::vector<std::string>, a std::map<K, V>, ...
-// Anything else is a compile-time error naming the argument type.
+// Anything else is a compile-time error naming the argument type. Wide
+// characters (wchar_t, char16_t, char32_t) and their strings are refused
+// with a message of their own: they are not bytes, and respool won't guess
+// an encoding; convert them to UTF-8 first. Characters are never integers:
+// no character type is sent as a number.
 //
 // Thread-safety: pure functions; the output buffer is the caller's.
 #pragma once
@@ -37,17 +44,44 @@ template <class T>
 concept Text = std::convertible_to<const T&, std::string_view>;
 
 template <class T>
-concept ByteLike = std::same_as<T, std::byte> || std::same_as<T, unsigned char>;
+concept Utf8Text = !Text<T> && std::convertible_to<const T&, std::u8string_view>;
 
 template <class T>
-concept Bytes = !Text<T> && std::ranges::contiguous_range<const T> &&
+concept ByteLike = std::same_as<T, std::byte> || std::same_as<T, unsigned char> || std::same_as<T, char8_t>;
+
+template <class T>
+concept Bytes = !Text<T> && !Utf8Text<T> && std::ranges::contiguous_range<const T> &&
                 ByteLike<std::remove_cv_t<std::ranges::range_value_t<const T>>>;
 
 template <class T>
-concept Integer = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>;
+concept WideChar = std::same_as<T, wchar_t> || std::same_as<T, char16_t> || std::same_as<T, char32_t>;
+
+// Character types are text, never numbers.
+template <class T>
+concept CharType = WideChar<T> || std::same_as<T, char> || std::same_as<T, char8_t>;
 
 template <class T>
-concept Scalar = Text<T> || Bytes<T> || Integer<T> || std::floating_point<T> || std::same_as<T, bool>;
+concept Integer = std::integral<T> && !std::same_as<T, bool> && !CharType<T>;
+
+template <class T>
+concept Scalar =
+    Text<T> || Utf8Text<T> || Bytes<T> || Integer<T> || std::floating_point<T> || std::same_as<T, bool>;
+
+// A wide character, or anything made of them (std::wstring, u"...", ...).
+template <class T>
+constexpr bool is_wide() {
+  if constexpr (WideChar<std::remove_cv_t<T>>) {
+    return true;
+  } else if constexpr (std::is_array_v<T>) {
+    return is_wide<std::remove_extent_t<T>>();
+  } else if constexpr (std::is_pointer_v<T>) {
+    return WideChar<std::remove_cv_t<std::remove_pointer_t<T>>>;
+  } else if constexpr (std::ranges::input_range<const T>) {
+    return is_wide<std::remove_cvref_t<std::ranges::range_reference_t<const T>>>();
+  } else {
+    return false;
+  }
+}
 
 template <class T>
 struct is_arg;
@@ -100,6 +134,9 @@ template <class T>
 void write(std::string& out, const T& a) {
   if constexpr (Text<T>) {
     append_bulk(out, std::string_view(a));
+  } else if constexpr (Utf8Text<T>) {
+    const std::u8string_view u(a);
+    append_bulk(out, std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
   } else if constexpr (Bytes<T>) {
     const auto* p = reinterpret_cast<const char*>(std::ranges::data(a));
     append_bulk(out, std::string_view(p, std::ranges::size(a)));
@@ -121,7 +158,11 @@ void write(std::string& out, const T& a) {
 
 template <class T>
 constexpr void check_arg() {
-  static_assert(is_arg<std::remove_cvref_t<T>>::value,
+  static_assert(!is_wide<std::remove_cvref_t<T>>(),
+                "respool: wide characters (wchar_t, char16_t, char32_t) and their strings can't be sent "
+                "to Redis: they are not bytes. Convert the text to UTF-8 (std::string or std::u8string) "
+                "first. The type is the T of this check_arg<T> instantiation.");
+  static_assert(is_wide<std::remove_cvref_t<T>>() || is_arg<std::remove_cvref_t<T>>::value,
                 "respool: this argument type can't be sent to Redis; use text, bytes, an integer, "
                 "a floating-point number, a bool, a std::pair or a range of those. The type "
                 "is the T of this check_arg<T> instantiation.");

@@ -213,3 +213,19 @@ static_assert(!respool::CommandArg<std::vector<NotAnArg>>);
 static_assert(!respool::CommandArg<std::pair<int, NotAnArg>>);
 
 }  // namespace
+
+// Characters are text, never numbers; wide characters are not bytes.
+static_assert(!respool::CommandArg<wchar_t>);
+static_assert(!respool::CommandArg<char16_t>);
+static_assert(!respool::CommandArg<char32_t>);
+static_assert(!respool::CommandArg<std::wstring>);
+static_assert(!respool::CommandArg<std::u32string>);
+static_assert(respool::CommandArg<std::u8string>);
+static_assert(respool::CommandArg<char8_t[3]>);
+
+TEST(Encode, Utf8TextIsBytes) {
+  EXPECT_EQ(decode(cmd("RPUSH", u8"ab", std::u8string(u8"\u00e9"))),
+            (std::vector<std::string>{"RPUSH", "ab", "\xc3\xa9"}));
+  const std::vector<char8_t> raw{u8'x', 0, u8'y'};
+  EXPECT_EQ(decode(cmd("SET", raw)), (std::vector<std::string>{"SET", std::string("x\0y", 3)}));
+}
