@@ -66,6 +66,16 @@ struct DialOptions {
   TlsOptions tls;
 };
 
+// What a Client knows of its connection's session, from the server's
+// replies (see Client::is_clean).
+struct SessionState {
+  bool in_multi = false;           // the server confirmed MULTI; no EXEC or DISCARD has ended it
+  bool watching = false;           // the server confirmed WATCH; nothing has dropped it yet
+  bool changed = false;            // a command that changes the session was sent (SELECT,
+                                   // AUTH, RESET, SUBSCRIBE, CLIENT SETNAME, ...): for good
+  std::int64_t subscriptions = 0;  // channels, patterns and shard channels
+};
+
 class Client {
  public:
   // network: "tcp" (addr "host:port", "1.2.3.4:6379", "[::1]:6379"; host
@@ -82,41 +92,52 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Send one command and read its reply. Arguments: see encode.hpp.
-  // Fails with pipeline_busy (not critical, nothing sent) while pipelined
-  // commands are queued or unread.
+  // Fails, with nothing sent and the client still usable, with
+  // pipeline_busy while pipelined commands are queued or unread, and with
+  // pubsub_command for (P|S)(UN)SUBSCRIBE (one reply per channel: use
+  // pipe_append and pipe_resp). Should an argument throw while it is
+  // encoded (a range's iterator, say), the exception propagates and the
+  // client is as it was before the call (strong guarantee).
   template <CommandArg... Args>
   Resp cmd(std::string_view name, const Args&... args) {
     if (auto ec = begin_command(name)) return Resp::io_error(ec, Delivery::not_sent);
-    encode_command(out_, name, args...);
+    append_command(name, [&] { encode_command(out_, name, args...); });
     return round_trip();
   }
   // Runtime form: argv[0] is the command name.
   Resp cmd_argv(std::span<const std::string_view> argv);
 
-  // Queue a command locally; nothing is sent until pipe_resp().
+  // Queue a command locally; nothing is sent until pipe_resp(). A
+  // (P|S)(UN)SUBSCRIBE is owed one reply (confirmation) per channel or
+  // pattern named (one when it names none; confirmations beyond it arrive
+  // through read_reply()). Strong guarantee, as for cmd().
   template <CommandArg... Args>
   void pipe_append(std::string_view name, const Args&... args) {
-    note_command(name);
-    encode_command(out_, name, args...);
-    ++queued_;
+    append_command(name, [&] { encode_command(out_, name, args...); });
   }
   // Sends every queued command in one write (when any are queued), then
   // returns the oldest unread reply; errc::pipeline_empty when none is owed.
   Resp pipe_resp();
   // Drops queued (unsent) commands, and reads and discards replies already
-  // owed by the server (blocking, like pipe_resp). Returns {commands dropped,
-  // replies discarded}.
+  // owed by the server (blocking, like pipe_resp). Returns {replies the
+  // dropped commands were owed, replies discarded}.
   std::pair<std::size_t, std::size_t> pipe_clear();
-  // Commands appended and not yet answered through pipe_resp.
+  // Replies owed to commands appended and not yet read through pipe_resp.
   std::size_t pipe_pending() const noexcept { return queued_ + unread_; }
 
   // Read the next reply without sending anything: for SUBSCRIBE and MONITOR
-  // streams, and RESP3 pushes. Under RESP3, a push that arrives while a
-  // command's reply is awaited (a client-side caching invalidation, say) is
-  // never taken for that reply: it is set aside (at most 1024, the oldest
-  // dropped beyond) and read_reply() returns the pushes set aside first.
-  // The pool drops a connection's set-aside pushes when it is put back.
+  // streams, and RESP3 pushes. A RESP3 push that arrives while a command's
+  // reply is awaited (a client-side caching invalidation, say), and a
+  // pub/sub message that arrives while a confirmation is awaited, is never
+  // taken for that reply: it is set aside (at most 1024, the oldest dropped
+  // beyond) and read_reply() returns what was set aside first. The pool
+  // drops a connection's set-aside pushes when it is put back.
   Resp read_reply();
+  // Channels, patterns and shard channels this connection is subscribed
+  // to, as the server's latest confirmation read said.
+  std::int64_t subscriptions() const noexcept;
+  // The session state as the replies read so far tell it.
+  SessionState session() const noexcept;
 
   // The critical error that closed this connection; empty while healthy.
   std::error_code last_critical() const noexcept { return critical_; }
@@ -127,7 +148,11 @@ class Client {
   // True when the connection is in the state dial() left it in: nothing
   // queued or owed, not inside MULTI or WATCH, and no command run that
   // changes the session (SELECT, AUTH, HELLO, SUBSCRIBE, MONITOR, RESET,
-  // CLIENT ...). The pool hands only clean connections to the next caller.
+  // CLIENT SETNAME ...; CLIENT ID, INFO, LIST, GETNAME ... only read).
+  // MULTI and WATCH count once the server confirmed them, and end when the
+  // server's reply to EXEC, DISCARD or UNWATCH says they did (an "EXEC
+  // without MULTI" error keeps a WATCH). The pool hands only clean
+  // connections to the next caller.
   bool is_clean() const noexcept;
 
   // Change the read/write timeouts for the following calls (zero = none),
@@ -143,16 +168,32 @@ class Client {
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
 
-  // Returns an error (and sends nothing) when the client is closed or a
-  // pipeline is in flight; otherwise notes the command and clears out_.
-  std::error_code begin_command(std::string_view name);
-  void note_command(std::string_view name) noexcept;
+  // Returns an error (and sends nothing) when the client is closed, a
+  // pipeline is in flight or `name` is a pub/sub command; otherwise clears
+  // out_.
+  std::error_code begin_command(std::string_view name) noexcept;
+  // Encodes one command at the end of out_ with `encode`, then notes it.
+  // Should either throw, out_ and the counters are as before and the
+  // exception propagates.
+  template <class Encode>
+  void append_command(std::string_view name, Encode&& encode) {
+    const std::size_t mark = out_.size();
+    try {
+      encode();
+      note_command(name, std::string_view(out_).substr(mark));
+    } catch (...) {
+      out_.resize(mark);
+      throw;
+    }
+  }
+  // Counts the command just encoded (`encoded`, at the end of out_) as
+  // queued and notes what its replies will do to the session. Strong
+  // guarantee.
+  void note_command(std::string_view name, std::string_view encoded);
   Resp round_trip();
-  // False after (P|S)(UN)SUBSCRIBE, whose RESP3 replies are pushes.
-  bool pushes_are_not_replies() const noexcept;
 
   std::string out_;           // encoded commands not yet written
-  std::size_t queued_ = 0;    // commands in out_ (pipeline)
+  std::size_t queued_ = 0;    // replies owed to the commands in out_ (pipeline)
   std::size_t unread_ = 0;    // commands written whose replies are unread
   std::uint8_t session_ = 0;  // session-state flags (see is_clean)
   std::error_code critical_;

@@ -37,15 +37,18 @@ enum class errc {
   tls_error,                // TLS failure on an established connection (critical)
 
   // connection (critical: the connection is closed)
-  timeout,            // connect, read or write timeout elapsed
-  connection_closed,  // the peer closed the connection
-  protocol_error,     // the peer sent bytes that are not RESP
-  limit_exceeded,     // a reply exceeded a parser limit (ParserLimits)
-  client_closed,      // the Client was closed (by close() or a critical error)
+  timeout,                // connect, read or write timeout elapsed
+  connection_closed,      // the peer closed the connection
+  protocol_error,         // the peer sent bytes that are not RESP
+  limit_exceeded,         // a reply exceeded a parser limit (ParserLimits)
+  client_closed,          // the Client was closed (by close() or a critical error)
+  pubsub_in_transaction,  // (P|S)(UN)SUBSCRIBE queued inside MULTI: EXEC's reply
+                          // can't be framed, so the connection was closed
 
   // client use
   pipeline_empty,  // pipe_resp() with no pipelined command outstanding
   pipeline_busy,   // cmd() while pipelined commands are queued or unread
+  pubsub_command,  // cmd() of (P|S)(UN)SUBSCRIBE, which answers once per channel
 
   // replies (not critical)
   server_error,    // the server replied with an error (see Resp::error_message)

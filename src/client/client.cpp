@@ -12,15 +12,27 @@
 
 namespace respool {
 
-Result<Resp> Client::Impl::read_one(bool set_pushes_aside) {
+Result<Resp> Client::Impl::read_one(Expect expect) {
   bool first = true;
   for (;;) {
     auto r = parser.next();
     if (!r) return r.error();
     if (*r) {
-      if (!set_pushes_aside || (**r).type() != Resp::Type::push) return std::move(**r);
+      Resp& v = **r;
+      const bool push = v.type() == Resp::Type::push;
+      // The common case: a plain reply, with no pub/sub frame possible.
+      if (!push && (v.type() != Resp::Type::array || !pubsub_active())) return std::move(v);
+      const auto kind = session::pubsub_kind(v);
+      if (kind == session::PubsubKind::channel_confirmation) channels = v.elements()[2].integer().value_or(0);
+      if (kind == session::PubsubKind::shard_confirmation)
+        shard_channels = v.elements()[2].integer().value_or(0);
+      const bool confirmation = kind == session::PubsubKind::channel_confirmation ||
+                                kind == session::PubsubKind::shard_confirmation;
+      const bool take = expect == Expect::stream || (!push && kind == session::PubsubKind::none) ||
+                        (expect == Expect::confirmation && confirmation);
+      if (take) return std::move(v);
       if (pushes.size() == max_set_aside_pushes) pushes.pop_front();
-      pushes.push_back(std::move(**r));
+      pushes.push_back(std::move(v));
       continue;
     }
     auto buf = parser.prepare(read_chunk);
@@ -31,12 +43,28 @@ Result<Resp> Client::Impl::read_one(bool set_pushes_aside) {
   }
 }
 
+bool Client::Impl::settle(Client& c, const Resp& reply) noexcept {
+  const std::uint64_t seq = read_seq++;
+  if (pending.empty() || pending.front().seq != seq) return true;
+  Pending& p = pending.front();
+  if (p.effect == session::Effect::pubsub) {
+    if (reply.type() == Resp::Type::simple_string && reply.text() == "QUEUED") return false;
+    --confirmations_owed;
+  } else {
+    c.session_ = session::settle(c.session_, p.effect, reply);
+    if (p.effect == session::Effect::reset && c.session_ == session::changed) channels = shard_channels = 0;
+  }
+  if (--p.count == 0) {
+    pending.pop_front();
+  } else {
+    ++p.seq;
+  }
+  return true;
+}
+
 Resp Client::Impl::fail(Client& c, std::error_code ec) {
   c.critical_ = ec;
-  c.impl_->stream.close();
-  c.out_.clear();
-  c.queued_ = 0;
-  c.unread_ = 0;
+  c.close();
   return Resp::io_error(ec);
 }
 
@@ -54,29 +82,78 @@ Client::~Client() {
   if (auto home = home_.lock(); home && owner_ == home.get()) on_abandoned_(home.get(), *this);
 }
 
-std::error_code Client::begin_command(std::string_view name) {
+std::error_code Client::begin_command(std::string_view name) noexcept {
   if (!impl_->stream.is_open()) return Impl::closed_error(*this);
   if (queued_ != 0 || unread_ != 0) return errc::pipeline_busy;
-  note_command(name);
+  if (session::effect_of(name, {}) == session::Effect::pubsub) return errc::pubsub_command;
   out_.clear();
   return {};
 }
 
+namespace {
+
+// The element count and the argument at `index` (0: the name) of a command
+// as encode_command wrote it: "*<n>\r\n$<len>\r\n<bytes>\r\n...". Empty
+// when there is no such argument.
+std::string_view encoded_argument(std::string_view encoded, std::size_t index, std::size_t* count) {
+  std::size_t pos = 0, n = 0;
+  auto number = [&]() {
+    std::size_t v = 0;
+    for (++pos; pos < encoded.size() && encoded[pos] >= '0' && encoded[pos] <= '9'; ++pos)
+      v = v * 10 + static_cast<std::size_t>(encoded[pos] - '0');
+    pos += 2;  // CRLF
+    return v;
+  };
+  n = number();
+  if (count != nullptr) *count = n;
+  for (std::size_t i = 0; i < n && pos < encoded.size(); ++i) {
+    const std::size_t len = number();
+    if (pos > encoded.size() || len > encoded.size() - pos) return {};
+    if (i == index) return encoded.substr(pos, len);
+    pos += len + 2;
+  }
+  return {};
+}
+
+}  // namespace
+
+void Client::note_command(std::string_view name, std::string_view encoded) {
+  using session::Effect;
+  // CLIENT and SCRIPT depend on their subcommand (the only six-letter names
+  // effect_of reads it for).
+  const std::string_view sub = name.size() == 6 ? encoded_argument(encoded, 1, nullptr) : std::string_view{};
+  const Effect effect = session::effect_of(name, sub);
+  std::uint32_t replies = 1;
+  if (effect == Effect::pubsub) {
+    std::size_t args = 0;
+    (void)encoded_argument(encoded, 0, &args);
+    replies = args > 1 ? static_cast<std::uint32_t>(args - 1) : 1;
+  }
+  if (effect != Effect::none && effect != Effect::sticky)
+    impl_->pending.push_back({impl_->next_seq, replies, effect});  // may throw: nothing changed yet
+  if (effect == Effect::sticky || effect == Effect::reset || effect == Effect::pubsub)
+    session_ |= session::changed;
+  if (effect == Effect::pubsub) impl_->confirmations_owed += replies;
+  impl_->next_seq += replies;
+  queued_ += replies;
+}
+
 Resp Client::round_trip() {
+  unread_ = std::exchange(queued_, 0);
   if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
   // Owed while it is read: should the read throw (std::bad_alloc), the client
   // is not clean and the pool won't hand it on with the reply still coming.
-  unread_ = 1;
-  auto r = impl_->read_one(pushes_are_not_replies());
+  auto r = impl_->read_one(Impl::Expect::reply);
   if (!r) return Impl::fail(*this, r.error());
   unread_ = 0;
+  if (!impl_->settle(*this, *r)) return Impl::fail(*this, errc::pubsub_in_transaction);
   return std::move(*r);
 }
 
 Resp Client::cmd_argv(std::span<const std::string_view> argv) {
   if (argv.empty()) return Resp::io_error(errc::invalid_argument, Delivery::not_sent);
   if (auto ec = begin_command(argv.front())) return Resp::io_error(ec, Delivery::not_sent);
-  encode_argv(out_, argv);
+  append_command(argv.front(), [&] { encode_argv(out_, argv); });
   return round_trip();
 }
 
@@ -93,24 +170,33 @@ Resp Client::pipe_resp() {
     if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
   }
   if (unread_ == 0) return Resp::io_error(errc::pipeline_empty, Delivery::not_sent);
-  auto r = impl_->read_one(pushes_are_not_replies());
+  auto r = impl_->read_one(impl_->next_expect());
   if (!r) return Impl::fail(*this, r.error());
   --unread_;
+  if (!impl_->settle(*this, *r)) return Impl::fail(*this, errc::pubsub_in_transaction);
   return std::move(*r);
 }
 
 std::pair<std::size_t, std::size_t> Client::pipe_clear() {
   const std::size_t dropped = std::exchange(queued_, 0);
   out_.clear();
+  // Forget what the dropped (never sent) commands would have done.
+  auto& im = *impl_;
+  im.next_seq -= dropped;
+  while (!im.pending.empty() && im.pending.back().seq >= im.next_seq) {
+    if (im.pending.back().effect == session::Effect::pubsub) im.confirmations_owed -= im.pending.back().count;
+    im.pending.pop_back();
+  }
   std::size_t discarded = 0;
   while (unread_ != 0 && impl_->stream.is_open()) {
-    auto r = impl_->read_one(pushes_are_not_replies());
+    auto r = impl_->read_one(impl_->next_expect());
     if (!r) {
       Impl::fail(*this, r.error());
       break;
     }
     --unread_;
     ++discarded;
+    if (!impl_->settle(*this, *r)) Impl::fail(*this, errc::pubsub_in_transaction);
   }
   unread_ = 0;
   return {dropped, discarded};
@@ -124,12 +210,19 @@ Resp Client::read_reply() {
     impl_->pushes.pop_front();
     return p;
   }
-  auto r = impl_->read_one(false);
+  auto r = impl_->read_one(Impl::Expect::stream);
   if (!r) return Impl::fail(*this, r.error());
   return std::move(*r);
 }
 
-bool Client::pushes_are_not_replies() const noexcept { return (session_ & session::subscribed) == 0; }
+std::int64_t Client::subscriptions() const noexcept { return impl_->channels + impl_->shard_channels; }
+
+SessionState Client::session() const noexcept {
+  return {.in_multi = (session_ & session::in_multi) != 0,
+          .watching = (session_ & session::watching) != 0,
+          .changed = (session_ & session::changed) != 0,
+          .subscriptions = subscriptions()};
+}
 
 bool Client::is_closed() const noexcept { return !impl_->stream.is_open(); }
 
@@ -138,11 +231,13 @@ void Client::close() noexcept {
   out_.clear();
   queued_ = 0;
   unread_ = 0;
+  impl_->pending.clear();
+  impl_->confirmations_owed = 0;
 }
 
 bool Client::is_clean() const noexcept {
   return impl_->stream.is_open() && queued_ == 0 && unread_ == 0 && session_ == 0 &&
-         impl_->parser.buffered() == 0;
+         !impl_->pubsub_active() && impl_->parser.buffered() == 0;
 }
 
 void Client::set_timeouts(std::chrono::nanoseconds read, std::chrono::nanoseconds write) {

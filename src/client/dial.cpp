@@ -162,7 +162,7 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   wipe(out);
   if (ec) return ec;
   for (std::size_t i = 0; i < n; ++i) {
-    auto reply = c->impl_->read_one(true);
+    auto reply = c->impl_->read_one(Client::Impl::Expect::reply);
     if (!reply) return reply.error();
     if (reply->is_server_error()) return refusal(steps[i], *reply);
   }

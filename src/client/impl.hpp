@@ -14,25 +14,33 @@
 #include "net/stream.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
+#include "respool/resp.hpp"
 
 namespace respool {
 
 // Bits of Client::session_ (see Client::is_clean and session.cpp).
 namespace session {
-inline constexpr std::uint8_t in_multi = 1;    // MULTI sent, no EXEC / DISCARD yet
-inline constexpr std::uint8_t watching = 2;    // WATCH sent, no UNWATCH / EXEC / DISCARD yet
-inline constexpr std::uint8_t changed = 4;     // a command changed the session (sticky)
-inline constexpr std::uint8_t subscribed = 8;  // (P|S)(UN)SUBSCRIBE sent: RESP3 pushes are replies
-inline constexpr std::uint8_t all = in_multi | watching | changed | subscribed;
+inline constexpr std::uint8_t in_multi = 1;  // the server confirmed MULTI; no EXEC / DISCARD yet
+inline constexpr std::uint8_t watching = 2;  // the server confirmed WATCH; no UNWATCH / EXEC / DISCARD yet
+inline constexpr std::uint8_t changed = 4;   // a command changed the session (sticky)
 
-// The session state after sending command `name` in state `state`
-// (session.cpp says which commands do what). Case-insensitive; no allocation.
-std::uint8_t after(std::uint8_t state, std::string_view name) noexcept;
-// True when `name` sets or clears any session state.
-inline bool affects(std::string_view name) noexcept { return after(0, name) != 0 || after(all, name) != all; }
+// What a command does to the session (session.cpp has the table).
+enum class Effect : std::uint8_t { none, multi, exec, discard, watch, unwatch, reset, pubsub, sticky };
+// `name` is the command, `sub` its first argument (read for CLIENT and
+// SCRIPT only). Case-insensitive; no allocation.
+Effect effect_of(std::string_view name, std::string_view sub) noexcept;
+// The session bits after `reply` answered a command of this effect.
+std::uint8_t settle(std::uint8_t state, Effect effect, const Resp& reply) noexcept;
+// True when `name` may change the session (CLIENT counts, whatever follows).
+inline bool affects(std::string_view name) noexcept { return effect_of(name, {}) != Effect::none; }
 // True when `name` may keep the connection busy long after its request
 // (blocking commands), or ends its request/reply exchange (replication).
 bool may_hold_connection(std::string_view name) noexcept;
+
+// What a pub/sub frame is: a subscription confirmation ([kind, channel,
+// count]), for channels and patterns or for shard channels, or a message.
+enum class PubsubKind : std::uint8_t { none, channel_confirmation, shard_confirmation, message };
+PubsubKind pubsub_kind(const Resp& r) noexcept;
 }  // namespace session
 
 // RESP3 pushes (client-side caching invalidations, ...) that arrive while a
@@ -63,11 +71,51 @@ struct Client::Impl {
 
   std::deque<Resp> pushes;  // set aside by read_one, oldest first
 
+  // Replies whose answer changes the session: the n-th reply owed on this
+  // connection (counting from the first command ever sent) is `seq`. Empty
+  // unless such commands are in flight, so plain commands pay nothing.
+  struct Pending {
+    std::uint64_t seq;    // the first of its replies
+    std::uint32_t count;  // replies it is owed (one per channel for pub/sub)
+    session::Effect effect;
+  };
+  std::deque<Pending> pending;
+  std::uint64_t next_seq = 0;  // index of the next reply a queued command will be owed
+  std::uint64_t read_seq = 0;  // index of the next owed reply to read
+  // Subscription counts as the server last confirmed them: channels and
+  // patterns, and shard channels.
+  std::int64_t channels = 0;
+  std::int64_t shard_channels = 0;
+  std::uint32_t confirmations_owed = 0;  // pub/sub replies pending
+
+  // While true, a reply may be a pub/sub frame (a message, or a confirmation
+  // beyond those counted, after an UNSUBSCRIBE without arguments).
+  bool pubsub_active() const noexcept { return channels + shard_channels > 0 || confirmations_owed > 0; }
+
+  // How read_one treats what it reads.
+  enum class Expect : std::uint8_t {
+    reply,         // a command's reply: RESP3 pushes, and pub/sub frames while
+                   // subscribed, are set aside in `pushes`
+    confirmation,  // a pub/sub confirmation: messages are set aside
+    stream,        // anything (read_reply)
+  };
   // The next reply: from bytes already buffered, else read straight into the
-  // parser's buffer. Any error is critical. With `set_pushes_aside`, RESP3
-  // pushes are not replies: they go to `pushes` and reading goes on (a push
-  // is never the answer to a command, except under SUBSCRIBE).
-  Result<Resp> read_one(bool set_pushes_aside);
+  // parser's buffer. Any error is critical. Pub/sub confirmations read in any
+  // mode update the subscription counts.
+  Result<Resp> read_one(Expect expect);
+  // What the next owed reply is (confirmation or reply).
+  Expect next_expect() const noexcept {
+    return !pending.empty() && pending.front().seq == read_seq &&
+                   pending.front().effect == session::Effect::pubsub
+               ? Expect::confirmation
+               : Expect::reply;
+  }
+  // Account for one owed reply just read: applies its command's effect.
+  // Returns false when the reply leaves the connection unusable: a pub/sub
+  // command QUEUED inside MULTI (EXEC would answer it with more frames
+  // than its array holds); the caller then fails the client with
+  // errc::pubsub_in_transaction.
+  [[nodiscard]] bool settle(Client& c, const Resp& reply) noexcept;
 
   // The error a call on a closed client returns.
   static std::error_code closed_error(const Client& c) noexcept {

@@ -1,29 +1,35 @@
-// What commands do to a connection, in one place: session::after (used by
-// Client::note_command on every command) tracks the session state a command
-// leaves behind, so the pool hands out only connections in the state dial()
-// left them in (Client::is_clean); session::may_hold_connection names the
-// commands that keep a connection busy. The pool's shared round trips carry
-// neither kind.
+// What commands do to a connection, in one place. The pool hands out only
+// connections in the state dial() left them in (Client::is_clean), so the
+// client tracks that state from the server's own answers, not from the
+// commands alone:
 //
-// after() switches on the name's length, then compares at most a few fixed
+//   command          when noted (queued)   when its reply is read
+//   MULTI            -                     OK: in_multi (an error, e.g. a
+//                                          nested MULTI, changes nothing)
+//   EXEC             -                     an array, nil, or EXECABORT: the
+//                                          transaction is over, every WATCH
+//                                          dropped; any other error ("EXEC
+//                                          without MULTI", OOM, NOPERM) leaves
+//                                          MULTI and WATCH as they were
+//   DISCARD          -                     OK: as EXEC; an error: nothing
+//   WATCH            -                     OK: watching (inside MULTI it is an
+//                                          error and changes nothing)
+//   UNWATCH          -                     OK: not watching (QUEUED inside
+//                                          MULTI: EXEC will drop the watches)
+//   RESET            changed (sticky)      RESET: no MULTI, WATCH or channels
+//   (P|S)(UN)SUBSCRIBE  changed (sticky)   each confirmation sets the
+//                                          server's subscription counts
+//   SELECT, AUTH, HELLO, MONITOR, QUIT, READONLY, READWRITE, ASKING,
+//   SCRIPT DEBUG, CLIENT (any subcommand but ID, INFO, LIST, GETNAME,
+//   GETREDIR, TRACKINGINFO, HELP, PAUSE, UNPAUSE)
+//                    changed (sticky)      -
+//
+// A sticky change is never undone: such a connection is closed when it goes
+// back to the pool. may_hold_connection names the commands that keep a
+// connection busy. The pool's shared round trips carry neither kind.
+//
+// effect_of() switches on the name's length, then compares a few fixed
 // upper-case names case-insensitively. No allocation.
-//
-//   MULTI                    -> in_multi
-//   EXEC, DISCARD            -> clears in_multi and watching (both end a
-//                               transaction and drop every WATCH)
-//   WATCH                    -> watching
-//   UNWATCH                  -> clears watching
-//   SELECT, AUTH, HELLO, SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR, RESET,
-//   CLIENT (any subcommand: conservative), QUIT, and the cluster's READONLY,
-//   READWRITE and ASKING
-//                            -> changed (sticky: the connection is not
-//                               handed to anyone else)
-//   SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, (P|S)UNSUBSCRIBE
-//                            -> subscribed (under RESP3 their replies are
-//                               pushes, read as replies)
-// Not tracked: SCRIPT DEBUG (a debugging aid that Redis says not to use in
-// production; tracking SCRIPT would close every connection after SCRIPT
-// LOAD). See docs/pool.md.
 #include <cstddef>
 #include <string_view>
 
@@ -35,68 +41,69 @@ namespace {
 
 // `name` equals the upper-case letters of `upper`, in any case. Only letters
 // are compared: clearing bit 0x20 maps 'a'..'z' onto 'A'..'Z' and no other
-// byte onto a letter.
+// byte onto a letter; '-' is compared as is.
 constexpr bool is(std::string_view name, std::string_view upper) noexcept {
+  if (name.size() != upper.size()) return false;
   for (std::size_t i = 0; i < upper.size(); ++i) {
-    if ((static_cast<unsigned char>(name[i]) & 0xDFu) != static_cast<unsigned char>(upper[i])) return false;
+    const auto a = static_cast<unsigned char>(name[i]);
+    const auto b = static_cast<unsigned char>(upper[i]);
+    if (a != b && (a & 0xDFu) != b) return false;
   }
   return true;
 }
 
+// CLIENT subcommands that only read: they leave the session as it was.
+bool client_subcommand_reads_only(std::string_view sub) noexcept {
+  static constexpr std::string_view kReadOnly[] = {"ID",           "INFO", "LIST",  "GETNAME", "GETREDIR",
+                                                   "TRACKINGINFO", "HELP", "PAUSE", "UNPAUSE"};
+  for (auto n : kReadOnly)
+    if (is(sub, n)) return true;
+  return false;
+}
+
 }  // namespace
 
-std::uint8_t session::after(std::uint8_t state, std::string_view name) noexcept {
+session::Effect session::effect_of(std::string_view name, std::string_view sub) noexcept {
   switch (name.size()) {
     case 4:
-      if (is(name, "EXEC")) {
-        state &= static_cast<std::uint8_t>(~(in_multi | watching));
-      } else if (is(name, "AUTH") || is(name, "QUIT")) {
-        state |= changed;
-      }
+      if (is(name, "EXEC")) return Effect::exec;
+      if (is(name, "AUTH") || is(name, "QUIT")) return Effect::sticky;
       break;
     case 5:
-      if (is(name, "MULTI")) {
-        state |= in_multi;
-      } else if (is(name, "WATCH")) {
-        state |= watching;
-      } else if (is(name, "HELLO") || is(name, "RESET")) {
-        state |= changed;
-      }
+      if (is(name, "MULTI")) return Effect::multi;
+      if (is(name, "WATCH")) return Effect::watch;
+      if (is(name, "RESET")) return Effect::reset;
+      if (is(name, "HELLO")) return Effect::sticky;
       break;
     case 6:
-      if (is(name, "SELECT") || is(name, "CLIENT") || is(name, "ASKING")) state |= changed;
+      if (is(name, "SELECT") || is(name, "ASKING")) return Effect::sticky;
+      if (is(name, "CLIENT")) return client_subcommand_reads_only(sub) ? Effect::none : Effect::sticky;
+      if (is(name, "SCRIPT")) return is(sub, "DEBUG") ? Effect::sticky : Effect::none;
       break;
     case 7:
-      if (is(name, "DISCARD")) {
-        state &= static_cast<std::uint8_t>(~(in_multi | watching));
-      } else if (is(name, "UNWATCH")) {
-        state &= static_cast<std::uint8_t>(~watching);
-      } else if (is(name, "MONITOR")) {
-        state |= changed;
-      }
+      if (is(name, "DISCARD")) return Effect::discard;
+      if (is(name, "UNWATCH")) return Effect::unwatch;
+      if (is(name, "MONITOR")) return Effect::sticky;
       break;
     case 8:
-      if (is(name, "READONLY")) state |= changed;
+      if (is(name, "READONLY")) return Effect::sticky;
       break;
     case 9:
-      if (is(name, "SUBSCRIBE")) {
-        state |= changed | subscribed;
-      } else if (is(name, "READWRITE")) {
-        state |= changed;
-      }
+      if (is(name, "SUBSCRIBE")) return Effect::pubsub;
+      if (is(name, "READWRITE")) return Effect::sticky;
       break;
     case 10:
-      if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) state |= changed | subscribed;
+      if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) return Effect::pubsub;
       break;
     case 11:
-      if (is(name, "UNSUBSCRIBE")) state |= subscribed;
+      if (is(name, "UNSUBSCRIBE")) return Effect::pubsub;
       break;
     case 12:
-      if (is(name, "PUNSUBSCRIBE") || is(name, "SUNSUBSCRIBE")) state |= subscribed;
+      if (is(name, "PUNSUBSCRIBE") || is(name, "SUNSUBSCRIBE")) return Effect::pubsub;
       break;
     default: break;
   }
-  return state;
+  return Effect::none;
 }
 
 bool session::may_hold_connection(std::string_view name) noexcept {
@@ -109,10 +116,55 @@ bool session::may_hold_connection(std::string_view name) noexcept {
       "SYNC",     "WAIT",   "WAITAOF",  "XREAD", "XREADGROUP",
   };
   for (auto n : kNames)
-    if (name.size() == n.size() && is(name, n)) return true;
+    if (is(name, n)) return true;
   return false;
 }
 
-void Client::note_command(std::string_view name) noexcept { session_ = session::after(session_, name); }
+session::PubsubKind session::pubsub_kind(const Resp& r) noexcept {
+  if (r.type() != Resp::Type::array && r.type() != Resp::Type::push) return PubsubKind::none;
+  const auto& e = r.elements();
+  if (e.size() < 2 || e.size() > 4) return PubsubKind::none;
+  const auto t = e[0].type();
+  if (t != Resp::Type::bulk_string && t != Resp::Type::simple_string) return PubsubKind::none;
+  const std::string_view k = e[0].text();
+  if (e.size() == 3 && e[2].type() == Resp::Type::integer) {
+    if (is(k, "SUBSCRIBE") || is(k, "PSUBSCRIBE") || is(k, "UNSUBSCRIBE") || is(k, "PUNSUBSCRIBE"))
+      return PubsubKind::channel_confirmation;
+    if (is(k, "SSUBSCRIBE") || is(k, "SUNSUBSCRIBE")) return PubsubKind::shard_confirmation;
+  }
+  if ((e.size() == 3 && (is(k, "MESSAGE") || is(k, "SMESSAGE"))) || (e.size() == 4 && is(k, "PMESSAGE")))
+    return PubsubKind::message;
+  return PubsubKind::none;
+}
+
+std::uint8_t session::settle(std::uint8_t state, Effect effect, const Resp& reply) noexcept {
+  constexpr auto transaction = static_cast<std::uint8_t>(in_multi | watching);
+  const bool error = reply.is_server_error() || reply.is_io_error();
+  const bool ok = reply.type() == Resp::Type::simple_string && reply.text() == "OK";
+  switch (effect) {
+    case Effect::multi:
+      if (ok) state |= in_multi;
+      break;
+    case Effect::exec:
+      if (!error || (reply.is_server_error() && reply.text().starts_with("EXECABORT")))
+        state &= static_cast<std::uint8_t>(~transaction);
+      break;
+    case Effect::discard:
+      if (ok) state &= static_cast<std::uint8_t>(~transaction);
+      break;
+    case Effect::watch:
+      if (ok) state |= watching;
+      break;
+    case Effect::unwatch:
+      if (ok) state &= static_cast<std::uint8_t>(~watching);
+      break;
+    case Effect::reset:
+      if (reply.type() == Resp::Type::simple_string && reply.text() == "RESET")
+        state &= static_cast<std::uint8_t>(~transaction);
+      break;
+    default: break;
+  }
+  return state;
+}
 
 }  // namespace respool

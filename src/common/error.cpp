@@ -33,8 +33,14 @@ class Category final : public std::error_category {
       case errc::protocol_error: return "protocol error: malformed reply";
       case errc::limit_exceeded: return "protocol error: reply exceeds a parser limit";
       case errc::client_closed: return "client is closed";
+      case errc::pubsub_in_transaction:
+        return "(P|S)(UN)SUBSCRIBE inside MULTI: the server's reply to EXEC can't be framed, so the "
+               "connection was closed (the transaction was not run)";
       case errc::pipeline_empty: return "no pipelined command is outstanding";
       case errc::pipeline_busy: return "pipelined commands are outstanding";
+      case errc::pubsub_command:
+        return "(P|S)(UN)SUBSCRIBE answers once per channel: send it with pipe_append() and read each "
+               "confirmation with pipe_resp(), or use a Subscriber";
       case errc::server_error: return "server replied with an error";
       case errc::wrong_type: return "reply has another type";
       case errc::nil_reply: return "reply is nil";
@@ -61,6 +67,7 @@ bool is_critical(std::error_code ec) noexcept {
       case errc::protocol_error:
       case errc::limit_exceeded:
       case errc::client_closed:
+      case errc::pubsub_in_transaction:
       case errc::tls_handshake_failed:
       case errc::tls_certificate_invalid:
       case errc::tls_host_mismatch:

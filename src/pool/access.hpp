@@ -62,9 +62,7 @@ struct PoolAccess {
   static std::error_code begin(Client& c, std::string_view name) { return c.begin_command(name); }
   // Queue one already-encoded command; its reply comes from pipe_resp().
   static void queue_encoded(Client& c, std::string_view name, std::string_view encoded) {
-    c.note_command(name);
-    c.out_.append(encoded);
-    ++c.queued_;
+    c.append_command(name, [&] { c.out_.append(encoded); });
   }
 
   static void set_timeouts(Client& c, std::chrono::nanoseconds read,

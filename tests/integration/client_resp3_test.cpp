@@ -149,8 +149,10 @@ TEST(ClientResp3, SubscribeConfirmationAndMessagesArePushes) {
   auto sub = dial_resp3();
   auto pub = dial_resp3();
   ASSERT_TRUE(sub && pub);
-  Resp confirm = sub->cmd("SUBSCRIBE", "news");
+  sub->pipe_append("SUBSCRIBE", "news");
+  Resp confirm = sub->pipe_resp();
   EXPECT_EQ(confirm.type(), Resp::Type::push);
+  EXPECT_EQ(sub->subscriptions(), 1);
   EXPECT_EQ(confirm.array().value()[0].str().value(), "subscribe");
   EXPECT_FALSE(sub->is_clean());  // a subscribed connection is never handed to someone else
 
@@ -190,9 +192,14 @@ TEST(ClientResp3, InvalidationPushIsNeverTakenForACommandsReply) {
 TEST(ClientResp3, UnsubscribeWithoutSubscriptionsRepliesWithAPush) {
   auto c = dial_resp3();
   ASSERT_TRUE(c);
-  Resp r = c->cmd("UNSUBSCRIBE");  // its RESP3 reply is a push: read as the reply
+  EXPECT_EQ(c->cmd("UNSUBSCRIBE").err(), errc::pubsub_command);  // refused, nothing sent
+  EXPECT_TRUE(c->is_clean());
+  c->pipe_append("UNSUBSCRIBE");
+  Resp r = c->pipe_resp();  // its RESP3 reply is a push: read as the reply
   EXPECT_EQ(r.type(), Resp::Type::push) << r.err().message();
-  EXPECT_FALSE(c->is_clean());
+  EXPECT_EQ(c->subscriptions(), 0);
+  EXPECT_EQ(c->cmd("PING").str().value_or("?"), "PONG");
+  EXPECT_FALSE(c->is_clean());  // UNSUBSCRIBE is noted as changing the session
 }
 
 TEST(ClientResp3, SetupCommandsAllInOneDial) {

@@ -105,7 +105,11 @@ TEST_F(PoolTest, PoolRule12_Watch) {
 }
 
 TEST_F(PoolTest, PoolRule12_Subscribe) {
-  expect_never_passed_on(server, [](respool::Client& c) { ASSERT_FALSE(c.cmd("SUBSCRIBE", "chan").err()); });
+  expect_never_passed_on(server, [](respool::Client& c) {
+    c.pipe_append("SUBSCRIBE", "chan");
+    ASSERT_FALSE(c.pipe_resp().err());
+    ASSERT_EQ(c.subscriptions(), 1);
+  });
 }
 
 TEST_F(PoolTest, PoolRule12_Monitor) {

@@ -137,11 +137,11 @@ TEST(Errc, CategoryAndMessages) {
 
 TEST(Errc, Critical) {
   for (errc e : {errc::timeout, errc::connection_closed, errc::protocol_error, errc::limit_exceeded,
-                 errc::client_closed}) {
+                 errc::client_closed, errc::pubsub_in_transaction}) {
     EXPECT_TRUE(respool::is_critical(e)) << make_error_code(e).message();
   }
   for (errc e : {errc::server_error, errc::wrong_type, errc::nil_reply, errc::not_a_number,
-                 errc::odd_map_length, errc::get_timeout, errc::pipeline_busy}) {
+                 errc::odd_map_length, errc::get_timeout, errc::pipeline_busy, errc::pubsub_command}) {
     EXPECT_FALSE(respool::is_critical(e)) << make_error_code(e).message();
   }
   EXPECT_TRUE(respool::is_critical(std::make_error_code(std::errc::connection_reset)));
