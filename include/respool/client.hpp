@@ -1,4 +1,4 @@
-// respool::Client: one connection to one Redis server (the seed's
+// respool::Client: one connection to one Redis server (radix.v2's
 // redis.Client).
 //
 // Thread-safety: none. A Client is used by one thread at a time; the pool
