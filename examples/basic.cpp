@@ -1,4 +1,4 @@
-// The seed's "Basic usage": create a pool, share it between threads, and in
+// radix.v2's pool example "Basic usage": create a pool, share it between threads, and in
 // each one Get a connection, run a command, and Put it back.
 //   example_basic [host:port]
 //
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // In other threads (the seed's "in another go-routine"): the pool is
+  // In other threads (radix.v2's "in another go-routine"): the pool is
   // thread-safe; each connection is used by one thread at a time.
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;

@@ -1,4 +1,4 @@
-// The seed's "Custom connections": a dial function that runs AUTH on every
+// radix.v2's pool example "Custom connections": a dial function that runs AUTH on every
 // new connection of the pool (those dialed at creation and those dialed on
 // demand later).
 //   example_custom_dial_auth [host:port] [password]

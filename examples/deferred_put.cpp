@@ -1,4 +1,4 @@
-// The seed's "defer p.Put(conn)" and "p.Cmd": a Lease puts the connection
+// radix.v2's pool examples "defer p.Put(conn)" and "p.Cmd": a Lease puts the connection
 // back when it goes out of scope, whatever path leaves the scope; pool->cmd
 // does get + command + put for a single command.
 //   example_deferred_put [host:port]

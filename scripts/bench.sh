@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates every figure of docs/BENCHMARKS.md: builds the release preset,
-# runs respool-bench on the standard workloads beside redis-benchmark (same
-# server, same run), a thread sweep for the chart, and the Google Benchmark
-# micro-benchmarks; then rewrites the generated part of docs/BENCHMARKS.md
-# and docs/bench/threads.png. Not part of the test suite (a 1-second smoke run
+# runs respool-bench on the standard workloads (described in
+# docs/BENCHMARKS.md) beside redis-benchmark (same server, same run), a
+# thread sweep for the chart, and the Google Benchmark micro-benchmarks; then
+# rewrites the generated part of docs/BENCHMARKS.md and
+# docs/bench/threads.png. Not part of the test suite (a 1-second smoke run
 # of the tool is). Takes about 6 minutes.
 #
 #   scripts/bench.sh                 REPEAT=3 runs of DURATION=5 s per case

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of respool: installs what is missing, checks formatting,
-# then builds and runs the suite in three configurations (g++ debug with the consumer projects;
-# clang ASan+UBSan+LSan; clang TSan), then each libFuzzer target for a
-# bounded time. The tests start and stop their own redis-server instances on
-# free loopback ports. Ends with one line "tests: N passed, M failed".
+# then builds and runs the suite in three configurations (g++ debug with the
+# consumer projects; clang ASan+UBSan+LSan; clang TSan), builds the whole tree
+# once more at -O3 (g++, release-o3 preset, build only), then runs each
+# libFuzzer target for a bounded time. Every preset makes warnings errors.
+# The tests start and stop their own redis-server instances on free loopback
+# ports. Ends with one line "tests: N passed, M failed".
 #
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    the debug configuration only
@@ -46,6 +48,24 @@ run_suite() {
   fi
   [ "$rc" -eq 0 ] || status=1
   rm -f "$log"
+}
+
+# build_only PRESET: configure and build every target of the preset, without
+# running its tests (the debug run covers them). Used for release-o3: the
+# whole tree, benchmarks too, at -O3 as a plain Release build compiles it,
+# warnings fatal. GCC's flow-based warnings (-Wrestrict, -Wstringop-overflow,
+# -Wmaybe-uninitialized) depend on inlining: GCC 12 reports at -O3 a false
+# -Wrestrict that -O0 and the release preset's -O2 don't. Counts as one pass
+# or failure.
+build_only() {
+  local preset=$1
+  echo "=== $preset: build only"
+  if cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset"; then
+    passed=$((passed + 1))
+  else
+    echo "=== $preset: BUILD FAILED"
+    failed=$((failed + 1)); status=1
+  fi
 }
 
 # run_fuzzers: build the fuzz preset and run each target for FUZZ_SECONDS on
@@ -91,6 +111,7 @@ run_suite debug
 if [ "$quick" -eq 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_suite tsan
+  build_only release-o3
   run_fuzzers
 fi
 echo "=== total time: $((SECONDS - start)) s"

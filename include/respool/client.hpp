@@ -1,4 +1,4 @@
-// respool::Client: one connection to one Redis server (the seed's
+// respool::Client: one connection to one Redis server (radix.v2's
 // redis.Client).
 //
 // Thread-safety: none. A Client is used by one thread at a time; the pool
@@ -46,6 +46,13 @@ struct DialOptions {
   // SETNAME (when client_name is set). A refused AUTH is errc::auth_failed,
   // any other refusal errc::handshake_failed; the password never appears in
   // an error.
+  //
+  // The password is kept only where a dial needs it: dial() wipes the
+  // Client's own copy (overwritten, then emptied) before the handshake, so
+  // options() shows it empty; a Pool keeps its copy of
+  // PoolOptions::dial_options' password for its dials on demand and wipes it
+  // when emptied or destroyed. Your own DialOptions (and what a DialFunc
+  // captures) are yours to wipe.
   std::string username;  // ACL user; empty: the default user
   std::string password;  // empty: no AUTH
   int db = 0;
@@ -161,6 +168,8 @@ class Client {
 
   const std::string& network() const noexcept;
   const std::string& addr() const noexcept;
+  // The options it was dialed with, except the password: always empty here
+  // (wiped at dial, see DialOptions::password).
   const DialOptions& options() const noexcept;
   int native_handle() const noexcept;
 

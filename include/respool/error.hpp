@@ -14,7 +14,7 @@
 namespace respool {
 
 enum class errc {
-  // pool (seed: ErrGetTimeout)
+  // pool (radix.v2: ErrGetTimeout)
   get_timeout = 1,     // "get timed out": GetTimeout elapsed with no connection
   pool_closed,         // the pool was emptied; it hands out nothing more
   foreign_connection,  // put() of a connection this pool did not hand out

@@ -1,5 +1,5 @@
-// respool::Pool: a thread-safe pool of Redis connections (the seed's
-// radix.v2 pool.Pool), with its options, statistics and an RAII handle.
+// respool::Pool: a thread-safe pool of Redis connections (radix.v2's
+// pool.Pool), with its options, statistics and an RAII handle.
 //
 //   auto [pool, err] = respool::Pool::create("tcp", "127.0.0.1:6379", 10);
 //   respool::Resp r = pool->cmd("SET", "key", 42);       // get + cmd + put
@@ -49,7 +49,7 @@ std::string take_command_buffer() noexcept;
 void give_command_buffer(std::string&& buf) noexcept;
 }  // namespace detail
 
-// How the pool opens each connection (the seed's DialFunc): it is called for
+// How the pool opens each connection (radix.v2's DialFunc): it is called for
 // the connections dialed by create() and for every one dialed on demand, with
 // the network and address given to create(). Use it to run AUTH, SELECT,
 // CLIENT SETNAME ... on each new connection. Whatever session state the
@@ -61,7 +61,7 @@ void give_command_buffer(std::string&& buf) noexcept;
 using DialFunc =
     std::function<Result<std::unique_ptr<Client>>(std::string_view network, std::string_view addr)>;
 
-// The seed's CreateLimit(headroom, interval): once no connection is idle, up
+// radix.v2's CreateLimit(headroom, interval): once no connection is idle, up
 // to `headroom` connections are dialed as fast as needed; after that at most
 // one per `interval` (a token bucket of capacity `headroom`, one token back
 // per interval, full at creation). A get() that needs a new connection and
@@ -74,7 +74,7 @@ struct CreateLimit {
   std::chrono::nanoseconds interval{0};
 };
 
-// The seed's OnFullBuffer(size, drainInterval): a connection put back while
+// radix.v2's OnFullBuffer(size, drainInterval): a connection put back while
 // the main pool holds `size` idle ones goes to an overflow buffer of `size`
 // connections instead of being closed; every `drain_interval` one connection
 // leaves the buffer (into the main pool if it has room, closed otherwise).
@@ -85,7 +85,7 @@ struct OnFullBuffer {
   std::chrono::nanoseconds drain_interval{0};
 };
 
-// Options of Pool::create. Defaults are the seed's: no creation limit, no
+// Options of Pool::create. Defaults are radix.v2's: no creation limit, no
 // overflow buffer, no get timeout, a ping every 10 s / size. Every duration
 // must be >= 0 (zero = off), every count >= 0; anything else makes create()
 // fail with errc::invalid_argument. Every member has a default initializer,
@@ -123,7 +123,7 @@ struct PoolOptions {
   std::chrono::nanoseconds max_lifetime{0};
 };
 
-// A snapshot of a pool's counters (rule 24). Counters only grow; the last
+// A snapshot of a pool's counters. Counters only grow; the last
 // four fields are current values (a connection out for a PING is in none of
 // them for that moment).
 struct PoolStats {
@@ -161,7 +161,7 @@ class Pool {
     std::error_code error;       // empty on success
   };
 
-  // The seed's New / NewCustom. Pre-dials up to `size` connections (at most
+  // radix.v2's New / NewCustom. Pre-dials up to `size` connections (at most
   // max_open when set) one after the other and stops at the first failure, so
   // it blocks for at most one failed dial (its connect timeout) beyond the
   // successful ones.
@@ -212,14 +212,16 @@ class Pool {
   //   - closed, or its last error was critical: discarded.
   //   - not clean (unread replies, inside MULTI or WATCH, after SUBSCRIBE,
   //     MONITOR, SELECT, AUTH, CLIENT ...): closed, never handed to another
-  //     caller (rule 12; no RESET: see docs/pool.md).
+  //     caller, whose commands would read the replies
+  //     meant for it or run inside its transaction (no RESET: see
+  //     docs/pool.md).
   //   - after empty(): closed; returns errc::pool_closed.
   //   - otherwise: to the longest-waiting get() if any, else the main pool,
   //     else the overflow buffer, else closed. Its read/write timeouts are
   //     reset to those it was dialed with.
   std::error_code put(std::unique_ptr<Client> client) noexcept;
 
-  // get(), one command, put(): the seed's Pool.Cmd. A failed get() comes back
+  // get(), one command, put(): radix.v2's Pool.Cmd. A failed get() comes back
   // as a Resp of type io_error carrying the get error.
   //
   // Shared round trips: when no connection is free, a cmd() waiting in line
@@ -242,7 +244,7 @@ class Pool {
   }
 
   // get() wrapped in an RAII handle that puts the connection back when it is
-  // destroyed (the seed's `defer p.Put(conn)`). Blocks like get().
+  // destroyed (radix.v2's `defer p.Put(conn)`). Blocks like get().
   [[nodiscard]] Lease lease();
 
   // Idle connections: main pool plus overflow buffer (not those handed out).

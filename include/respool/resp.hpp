@@ -1,5 +1,5 @@
 // respool::Resp: one reply from Redis (RESP2 or RESP3), or the client-side
-// failure that took its place (the seed's redis.Resp).
+// failure that took its place (radix.v2's redis.Resp).
 //
 // A Resp is a plain value (copyable, movable, no shared state). Accessors
 // never throw: each returns a Result holding the value or the reason it
@@ -43,8 +43,8 @@ class Resp {
     integer,          // RESP2/3 ':'
     array,            // RESP2/3 '*'
     nil,              // RESP2 "$-1" / "*-1", RESP3 '_'
-    server_error,     // '-' or RESP3 blob error '!': the seed's AppErr
-    io_error,         // client side: I/O, timeout, protocol: the seed's IOErr
+    server_error,     // '-' or RESP3 blob error '!': radix.v2's AppErr
+    io_error,         // client side: I/O, timeout, protocol: radix.v2's IOErr
     map,              // RESP3 '%': elements are key, value, key, value, ...
     set,              // RESP3 '~'
     double_number,    // RESP3 ','
@@ -78,7 +78,7 @@ class Resp {
   bool is_io_error() const noexcept { return type_ == Type::io_error; }
   bool is_aggregate() const noexcept;
 
-  // The seed's r.Err: errc::server_error for a server error reply, the
+  // radix.v2's r.Err: errc::server_error for a server error reply, the
   // client-side error for io_error, empty otherwise (nil is not an error).
   std::error_code err() const noexcept;
   // For an io_error: not_sent or unknown, as given to io_error(). For every
@@ -90,16 +90,16 @@ class Resp {
 
   // --- values -------------------------------------------------------------
   // Text of simple/bulk/verbatim strings, big numbers, and the decimal text
-  // of integers and doubles (like the seed's Str()).
+  // of integers and doubles (like radix.v2's Str()).
   Result<std::string> str() const&;
   Result<std::string> str() &&;
   // A view of the bytes of a simple/bulk/verbatim string: no copy. Valid as
   // long as this Resp lives and is not modified.
   Result<std::string_view> bytes() const&;
   Result<std::string_view> bytes() && = delete;
-  // Integer value; strings holding a decimal integer are parsed (seed Int64).
+  // Integer value; strings holding a decimal integer are parsed (radix.v2's Int64).
   Result<std::int64_t> integer() const;
-  // Floating value of doubles, integers and numeric strings (seed Float64).
+  // Floating value of doubles, integers and numeric strings (radix.v2's Float64).
   Result<double> number() const;
   // RESP3 boolean, or integer 0/1 (RESP2 replies such as SISMEMBER).
   Result<bool> boolean() const;

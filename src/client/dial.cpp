@@ -21,7 +21,6 @@
 //     that requires a password none was given for) -> errc::auth_failed
 //   - any other error reply (NOPROTO, a db out of range, a bad client name,
 //     a server without HELLO)                   -> errc::handshake_failed
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -29,6 +28,7 @@
 #include <utility>
 
 #include "client/impl.hpp"
+#include "common/secret.hpp"
 #include "net/address.hpp"
 #include "net/socket.hpp"
 #include "net/tls.hpp"
@@ -89,13 +89,6 @@ std::error_code refusal(Step step, const Resp& reply) {
   return errc::handshake_failed;
 }
 
-// Overwrite the set-up commands (they may hold the password) before the
-// buffer is reused.
-void wipe(std::string& s) noexcept {
-  std::fill(s.begin(), s.end(), '\0');
-  s.clear();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::string_view addr,
@@ -119,6 +112,10 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
 
   std::unique_ptr<Client> c(new Client(
       std::make_unique<Impl>(std::string(network), std::string(addr), options, std::move(*socket))));
+  // The client keeps its options (options() shows them), but not the
+  // password: the set-up commands below are encoded from the caller's
+  // `options`, and nothing after dial needs it.
+  detail::wipe_secret(c->impl_->options.password);
   if (tls->context) {
     if (auto ec = c->impl_->stream.start_tls(*tls->context, tls->peer, options.connect_timeout)) return ec;
   }
@@ -159,7 +156,7 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   if (n == 0) return c;
 
   auto ec = c->impl_->stream.write_all(out);
-  wipe(out);
+  detail::wipe_secret(out);  // the set-up commands may hold the password
   if (ec) return ec;
   for (std::size_t i = 0; i < n; ++i) {
     auto reply = c->impl_->read_one(Client::Impl::Expect::reply);

@@ -52,7 +52,7 @@ Config make_config(int size, PoolOptions&& o) {
     c.overflow = o.on_full_buffer->size;
     c.drain_interval = bounded(o.on_full_buffer->drain_interval);
   }
-  // The seed's default: every idle connection pinged once per 10 s.
+  // radix.v2's default: every idle connection pinged once per 10 s.
   if (o.ping_interval) {
     c.ping_interval = bounded(*o.ping_interval);
   } else if (size > 0) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/secret.hpp"
 #include "pool/access.hpp"
 #include "pool/state.hpp"
 #include "respool/error.hpp"
@@ -16,12 +17,26 @@ constexpr const char* kBackgroundThreadName = "respool-pool";  // at most 15 cha
 }  // namespace
 
 Result<std::unique_ptr<Client>> PoolState::dial_one() {
-  auto r = cfg_.dial ? cfg_.dial(network, addr) : Client::dial(network, addr, cfg_.dial_options);
+  auto r = cfg_.dial ? cfg_.dial(network, addr) : dial_default();
   if (!r) return r.error();
   if (!*r) return errc::invalid_argument;  // a DialFunc returned a null client
   if (auto ec = PoolAccess::adopt(**r)) return ec;
   PoolAccess::set_home(**r, weak_from_this(), &PoolState::abandoned);
   return r;
+}
+
+Result<std::unique_ptr<Client>> PoolState::dial_default() {
+  DialOptions o = cfg_.dial_options;
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { wipe_secret(s); }
+  } wipe{o.password};
+  {
+    std::lock_guard lk(m_);
+    if (closed_) return errc::pool_closed;  // the password is gone
+    o.password = dial_password_;
+  }
+  return Client::dial(network, addr, o);
 }
 
 Result<std::unique_ptr<Client>> PoolState::dial_reserved() {

@@ -10,6 +10,7 @@
 #include <new>
 #include <utility>
 
+#include "common/secret.hpp"
 #include "pool/access.hpp"
 #include "pool/state.hpp"
 #include "respool/error.hpp"
@@ -185,6 +186,7 @@ void PoolState::shutdown() {
       }
       lifetimes_.clear();
     }
+    wipe_secret(dial_password_);  // no dial needs it any more
     fd = std::exchange(ping_fd_, -1);
     bg_cv_.notify_all();
   }

@@ -1,4 +1,4 @@
-// PoolState::cmd: the seed's Pool.Cmd with shared round trips. A cmd() that
+// PoolState::cmd: radix.v2's Pool.Cmd with shared round trips. A cmd() that
 // must wait for a connection waits with its encoded command attached; the
 // next cmd() to be handed a connection takes the commands waiting behind it,
 // sends them with its own in one write, reads the replies in order and gives

@@ -9,14 +9,25 @@
 #include <cassert>
 #include <utility>
 
+#include "common/secret.hpp"
 #include "pool/access.hpp"
 #include "respool/error.hpp"
 
 namespace respool::detail {
 
+namespace {
+// A copy of the config's dial password, which is wiped in place.
+std::string take_password(Config& config) {
+  std::string password = config.dial_options.password;
+  wipe_secret(config.dial_options.password);
+  return password;
+}
+}  // namespace
+
 PoolState::PoolState(std::string_view network_, std::string_view addr_, Config config, std::error_code error)
     : network(network_),
       addr(addr_),
+      dial_password_(take_password(config)),
       cfg_(std::move(config)),
       timed_(cfg_.timed()),
       closed_(static_cast<bool>(error)),

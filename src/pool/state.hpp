@@ -136,6 +136,11 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   int avail() const;
   PoolStats stats() const;
   void shutdown();
+  // For tests: whether the pool still holds a dial password.
+  bool holds_dial_password() const {
+    std::lock_guard lk(m_);
+    return !dial_password_.empty();
+  }
 
   const std::string network;
   const std::string addr;
@@ -190,6 +195,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   // Runs the dial function with no lock held; dialing_ was incremented.
   Result<std::unique_ptr<Client>> dial_reserved();
   Result<std::unique_ptr<Client>> dial_one();
+  // Client::dial with cfg_.dial_options and dial_password_ (copied under m_,
+  // wiped from the copy once dialed); errc::pool_closed after shutdown().
+  Result<std::unique_ptr<Client>> dial_default();
   clock::time_point draw_expiry_locked(clock::time_point now);
   void forget_locked(const Client* c) noexcept {
     if (cfg_.max_lifetime.count() > 0) lifetimes_.erase(c);
@@ -204,6 +212,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   void evict_locked(clock::time_point now, Dead& dead);
   clock::time_point next_wake_locked() const noexcept;
 
+  // cfg_.dial_options' password, taken out of cfg_ (which is const) so that
+  // shutdown() can wipe it; under m_. Declared before cfg_: the constructor
+  // takes it from the config before cfg_ is made.
+  std::string dial_password_;
   const Config cfg_;
   const bool timed_;
   char idle_tag_ = 0;  // owner_ of the connections idle in this pool: &idle_tag_

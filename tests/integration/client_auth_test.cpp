@@ -40,6 +40,20 @@ TEST(ClientAuth, RequirepassWithRightPasswordOverResp3) {
   EXPECT_EQ((*c)->cmd("PING").str().value(), "PONG");
 }
 
+TEST(ClientAuth, TheClientKeepsNoCopyOfThePasswordAfterDial) {
+  for (int protocol : {2, 3}) {
+    DialOptions o = with_password(secret, protocol);
+    o.client_name = "kept";
+    auto c = Client::dial("tcp", password_server().addr(), o);
+    ASSERT_TRUE(c) << "protocol " << protocol << ": " << c.error().message();
+    EXPECT_TRUE((*c)->options().password.empty()) << "protocol " << protocol;
+    EXPECT_EQ((*c)->options().client_name, "kept");  // the other options are kept
+    EXPECT_EQ(o.password, secret);                   // the caller's copy is the caller's
+    // Authenticated all the same: no NOAUTH.
+    EXPECT_EQ((*c)->cmd("PING").str().value(), "PONG") << "protocol " << protocol;
+  }
+}
+
 TEST(ClientAuth, WrongPasswordFailsAtDialWithoutLeakingIt) {
   const std::string wrong = "not-the-password-xyz";
   for (int protocol : {2, 3}) {

@@ -31,7 +31,8 @@ void expect_own_replies_until(Pool& pool, Clock::time_point until) {
   do {
     const std::string t = tag("own");
     Resp r = pool.cmd("ECHO", t);
-    ASSERT_EQ(r.str().value_or("<" + r.to_string() + ">"), t) << "after " << n << " commands";
+    ASSERT_EQ(r.str().value_or(std::string("<").append(r.to_string()).append(">")), t)
+        << "after " << n << " commands";
     ++n;
   } while (Clock::now() < until);
 }

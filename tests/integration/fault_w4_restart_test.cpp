@@ -1,4 +1,4 @@
-// Workload W4 (WORKLOADS.md) as a test: W1b (8 callers, pool of 8, SET then
+// Workload W4 (docs/BENCHMARKS.md) as a test: W1b (8 callers, pool of 8, SET then
 // GET of a value unique to the caller and the moment) while the server is
 // SIGKILLed and restarted on the same port about a second later.
 //

@@ -1,10 +1,11 @@
-// Passwords never leak into errors, and a wrong password through the Pool is
-// a clear error, never a broken pool. (client_auth_test.cpp covers the
-// Client's dial; this covers every errc message, every path a failed AUTH
-// takes to the caller, a server that echoes the password back, and the
-// Pool.)
+// Passwords never leak into errors, are kept only while a dial may need them,
+// and a wrong password through the Pool is a clear error, never a broken
+// pool. (client_auth_test.cpp covers the Client's dial; this covers every
+// errc message, every path a failed AUTH takes to the caller, a server that
+// echoes the password back, and the Pool.)
 #include "fake_server.hpp"
 #include "fault_helpers.hpp"
+#include "pool/state.hpp"
 
 namespace faulttest {
 namespace {
@@ -120,6 +121,42 @@ TEST_F(HostileSecretsServer, WrongPasswordThroughThePoolIsAClearErrorAtCreateAnd
   const std::string t = tag("auth");
   EXPECT_EQ(pool.cmd("ECHO", t).str().value_or(""), t);
   EXPECT_EQ(pool.avail(), 1);
+}
+
+TEST_F(HostileSecretsServer, ThePoolKeepsThePasswordForItsDialsUntilEmptied) {
+  // Through PoolState, the Pool's insides, to see what it holds; shutdown()
+  // is what Pool::empty() and ~Pool call.
+  PoolOptions o;
+  o.dial_options.password = kSecret;
+  o.dial_options.username = "default";
+  auto state = std::make_shared<respool::detail::PoolState>(
+      "tcp", server.addr(), respool::detail::make_config(1, std::move(o)), std::error_code{});
+  ASSERT_FALSE(state->start());
+  EXPECT_TRUE(state->holds_dial_password());
+
+  // Pre-dialed, then dialed on demand: both authenticated, neither client
+  // keeps the password.
+  auto first = state->get();
+  auto second = state->get();
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_TRUE(second) << second.error().message();
+  for (auto* c : {&*first, &*second}) {
+    EXPECT_EQ((*c)->cmd("PING").str().value_or(""), "PONG");
+    EXPECT_TRUE((*c)->options().password.empty());
+    EXPECT_EQ((*c)->options().username, "default");
+  }
+  EXPECT_EQ(state->stats().dials, 2u);
+  state->put(std::move(*first));
+  state->put(std::move(*second));
+  EXPECT_TRUE(state->holds_dial_password());
+
+  state->shutdown();
+  EXPECT_FALSE(state->holds_dial_password());
+  // Nothing dials without it: a later get() is pool_closed, not a dial
+  // without the password.
+  auto late = state->get();
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error(), errc::pool_closed);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Rules 18-22, 24, 25: avail, cmd, empty, the client through the pool,
+// avail, cmd, empty, the client through the pool,
 // max_open, statistics, the RAII lease.
 #include <future>
 #include <map>

@@ -1,4 +1,5 @@
-// Rules 1-5: creating a pool.
+// Creating a pool: networks and addresses, pre-dialing, size, defaults, the
+// dial function.
 #include <thread>
 
 #include "pool_helpers.hpp"

@@ -1,4 +1,5 @@
-// Rules 6-10: get.
+// get(): LIFO order, dialing on demand, the creation limit, get_timeout,
+// waking on empty().
 #include <future>
 #include <thread>
 

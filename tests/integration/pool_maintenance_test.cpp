@@ -1,4 +1,4 @@
-// Rules 16, 17, 23: the background thread (overflow drain, pings, idle
+// The background thread (overflow drain, pings, idle
 // timeout, lifetime).
 #include <thread>
 

@@ -1,4 +1,6 @@
-// Rules 11-15: put.
+// put(): what is discarded, what is never handed on (unread replies, MULTI,
+// WATCH, SUBSCRIBE, MONITOR, SELECT ...), where a kept connection goes, put
+// after empty(), foreign connections.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

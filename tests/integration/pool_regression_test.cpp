@@ -1,5 +1,6 @@
-// Regressions: the defects of radix.v2's pool listed in SEMANTICS.md, and the
-// lock discipline (no caller waits behind a dial or a ping).
+// Regressions: the defects of radix.v2's pool (docs/pool.md, "Differences
+// from the Go pool"), and the lock discipline (no caller waits behind a dial
+// or a ping).
 #include <future>
 #include <thread>
 

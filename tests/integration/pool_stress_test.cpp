@@ -29,7 +29,7 @@ PoolOptions options_for(int round) {
       o.max_lifetime = 60ms;
       o.ping_interval = 3ms;
       break;
-    case 2:  // the seed's defaults
+    case 2:  // radix.v2's defaults
       break;
     default:  // tight cap, no timeout: waiters woken by empty()
       o.max_open = 3;

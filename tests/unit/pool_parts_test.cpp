@@ -22,7 +22,7 @@ using respool::detail::Ring;
 using respool::detail::TokenBucket;
 using clock_type = std::chrono::steady_clock;
 
-// --- rule 8: the token bucket ----------------------------------------------
+// --- the token bucket (create_limit) ----------------------------------------
 
 TEST(PoolRule08, BucketHeadroomThenOnePerInterval) {
   const auto t0 = clock_type::now();
@@ -69,7 +69,7 @@ TEST(PoolRule08, BucketIntervalZeroIsNoLimit) {
   EXPECT_TRUE(disabled.try_take(clock_type::now()));
 }
 
-// --- rules 6 and 17: the ring (LIFO at the back, oldest at the front) --------
+// --- the ring (LIFO at the back for get(), oldest at the front for pings) ---
 
 TEST(PoolRule06, RingIsLifoAtTheBackOldestAtTheFront) {
   Ring<int> r(3);
@@ -98,7 +98,7 @@ TEST(PoolRule06, RingOfCapacityZeroIsAlwaysFull) {
   EXPECT_TRUE(r.empty());
 }
 
-// --- rules 1, 4, 16: arguments and defaults ---------------------------------
+// --- arguments and defaults -------------------------------------------------
 
 TEST(PoolRule01, UnknownNetworkIsAClearErrorAndTheClosedPoolSaysSo) {
   auto [pool, err] = Pool::create("udp", "127.0.0.1:6379", 3);
@@ -144,7 +144,7 @@ TEST(PoolRule01, BadOptionsAreInvalidArgument) {
   EXPECT_FALSE(bad(0, {.create_limit = respool::CreateLimit{0, 0s}, .ping_interval = 0s}));
 }
 
-TEST(PoolRule04, DefaultsAreTheSeeds) {
+TEST(PoolRule04, DefaultsAreRadixV2s) {
   auto c = respool::detail::make_config(10, PoolOptions{});
   EXPECT_EQ(c.ping_interval, 1s);  // 10 s / size
   EXPECT_EQ(respool::detail::make_config(4, PoolOptions{}).ping_interval, 2500ms);
@@ -162,7 +162,8 @@ TEST(PoolRule04, DefaultsAreTheSeeds) {
   EXPECT_FALSE(respool::detail::make_config(10, PoolOptions{.ping_interval = 0s}).needs_background());
 }
 
-// --- rules 2, 5, 8, 9, 19 with a dial function that never reaches a server ---
+// --- create, create_limit, get_timeout and cmd() with a dial function -----
+// --- that never reaches a server ---------------------------------------------
 
 TEST(PoolRule02, DialFailureStillGivesAUsablePoolAndTheError) {
   std::atomic<int> calls{0};

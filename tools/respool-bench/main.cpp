@@ -1,4 +1,4 @@
-// respool-bench: the standard workloads (/shared/WORKLOADS.md) through
+// respool-bench: the standard workloads (docs/BENCHMARKS.md) through
 // respool's pool, beside redis-benchmark on the same server in the same run.
 //
 //   respool-bench                          every case, a server of its own, 5 s per case

@@ -1,7 +1,8 @@
-// The standard workloads of /shared/WORKLOADS.md, run through respool's
-// pool: W1 (one command per pool->cmd), W2 (get+put, no I/O), W3 (a
-// pipeline of 100 on one lease), W4 (server SIGKILLed and restarted under
-// W1b). Every reply is checked against the command that was sent.
+// The standard workloads, run through respool's pool (each is described in
+// full in docs/BENCHMARKS.md, "The workloads"): W1 (T threads share a pool of
+// S; SET then GET through pool->cmd), W2 (get+put, no I/O), W3 (batches of
+// 100 pipelined on one lease), W4 (server SIGKILLed and restarted under W1b). Every reply is checked against
+// the command that was sent.
 #pragma once
 
 #include <chrono>
