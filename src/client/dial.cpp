@@ -159,7 +159,8 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   }
   if (n == 0) return c;
 
-  auto ec = c->impl_->stream.write_all(out);
+  std::size_t written = 0;
+  auto ec = c->impl_->stream.write_all(out, written);
   wipe(out);
   if (ec) return ec;
   for (std::size_t i = 0; i < n; ++i) {
