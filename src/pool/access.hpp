@@ -67,6 +67,11 @@ struct PoolAccess {
     ++c.queued_;
   }
 
+  // While on, each reply read keeps the read deadline the previous one
+  // started (set after the first reply of a shared round trip): one
+  // read_timeout bounds the rest of the round trip, not one per reply.
+  static void set_one_deadline(Client& c, bool on) noexcept { c.impl_->one_deadline = on; }
+
   static void set_timeouts(Client& c, std::chrono::nanoseconds read,
                            std::chrono::nanoseconds write) noexcept {
     c.impl_->stream.set_timeouts(read, write);
