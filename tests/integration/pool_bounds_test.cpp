@@ -4,7 +4,11 @@
 //     many commands share the round trip;
 //   - an expired idle connection is closed before a get() starts waiting;
 //   - max_open caps the sockets open at every moment, under churn.
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -145,6 +149,15 @@ std::set<unsigned long> socket_inodes_to(int port) {
   return inodes;
 }
 
+// TCP sockets to `port` the kernel still attaches to a file (any state but
+// LISTEN, an inode), descriptor or not: a socket whose close() is still
+// lingering has left the descriptor table but not this list.
+int kernel_sockets_to(int port) {
+  int n = 0;
+  for (unsigned long inode : socket_inodes_to(port)) n += inode != 0 ? 1 : 0;
+  return n;
+}
+
 // Sockets to `port` this process holds open, at this moment (one socket
 // may have several descriptors: the pool dups the one it pings).
 int open_sockets_to(int port) {
@@ -233,6 +246,73 @@ TEST_F(PoolTest, PoolBounds_MaxOpenCapsTheSocketsOpenAtEveryMomentUnderChurn) {
   EXPECT_GT(st.closed_unclean, 0u);
   EXPECT_GT(st.abandoned, 0u);
   EXPECT_GT(st.closed_critical, 0u);
+}
+
+TEST(PoolBounds, AConnectionBeingClosedStillCountsUnderMaxOpen) {
+  // A close that takes a while: with SO_LINGER, close() waits (up to 2 s)
+  // for bytes still in the socket's send queue, and this listener answers
+  // "+OK" at once but never reads, with a tiny receive buffer.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(lfd, 0);
+  const int tiny = 4096;
+  ::setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof tiny);  // inherited by accepted sockets
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(lfd, 8), 0);
+  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  const int port = ntohs(sa.sin_port);
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
+
+  std::atomic<int> open_at_dial{-1};  // sockets already open when the last dial started
+  PoolOptions o;
+  o.max_open = 1;
+  o.ping_interval = std::chrono::nanoseconds::zero();
+  o.get_timeout = 10s;
+  o.dial = [&](std::string_view network, std::string_view a) {
+    open_at_dial = kernel_sockets_to(port);  // only this test connects to `port`
+    auto c = Client::dial(network, a);
+    if (c) {
+      const int big = 1 << 20;
+      ::setsockopt((*c)->native_handle(), SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+      const linger l{1, 2};
+      ::setsockopt((*c)->native_handle(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    return c;
+  };
+  auto pool = must_create("tcp", addr, 1, o);
+  ASSERT_EQ(open_at_dial.load(), 0);
+  const int peer = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(peer, 0);
+
+  std::thread putter([&] {
+    auto c = pool->get();
+    ASSERT_TRUE(c);
+    // The reply only now: bytes waiting on an idle connection would make
+    // get() discard it as broken.
+    ASSERT_EQ(::send(peer, "+OK\r\n", 5, MSG_NOSIGNAL), 5);
+    // Written in full (into the send queue), answered at once, and the
+    // session changed: put() closes it, and the close lingers.
+    const Resp r = (*c)->cmd("SELECT", std::string(64 * 1024, '1'));
+    EXPECT_EQ(r.str().value_or("?"), "OK") << r.err().message();
+    pool->put(std::move(*c));
+  });
+  if (!wait_until([&] { return pool->stats().closed_unclean == 1; })) {
+    putter.join();
+    FAIL() << "the connection was not put back dirty";
+  }
+  const auto t0 = Clock::now();
+  auto c = pool->get();  // the cap is one socket: wait until the old one is closed
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(open_at_dial.load(), 0) << "dialed while the closing socket was still open";
+  EXPECT_GT(ms_since(t0), 100);  // it did wait for the lingering close
+  putter.join();
+  pool->put(std::move(*c));
+  pool->empty();
+  ::close(peer);
+  ::close(lfd);
 }
 
 }  // namespace
