@@ -179,6 +179,7 @@ class Client {
   std::error_code critical_;
   std::unique_ptr<Impl> impl_;
   const void* owner_ = nullptr;  // the pool that handed this client out, if any
+  std::int64_t pool_stamp_ = 0;  // the pool's coarse clock when it last handed it out
   // Set once by the pool that dialed this client, so that destroying it while
   // handed out (instead of putting it back, or by putting it into another
   // pool) tells that pool its slot is free: ~Client calls on_abandoned_ when

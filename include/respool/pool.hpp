@@ -200,7 +200,8 @@ class Pool {
   // served, for a returned connection or the right to dial. Idle connections
   // past idle_timeout or their lifetime are closed, never handed out, and
   // closed before the caller dials or waits. An idle connection unused for
-  // 5 ms or more (by a coarse clock: 5-9 ms) is first checked without
+  // 5 ms or more (counted from when it was last handed out, by a coarse
+  // clock: 5-9 ms) is first checked without
   // waiting (Client::peer_closed(), one poll()): one the server closed or
   // reset while it sat idle (a restart) is closed (PoolStats::closed_peer)
   // and the next one taken, or a new one dialed. Sooner, no check: a busy

@@ -54,6 +54,7 @@ Result<std::unique_ptr<Client>> PoolState::dial_reserved() {
   if (cfg_.max_lifetime.count() > 0) lifetimes_.insert_or_assign(r->get(), draw_expiry_locked(now));
   ++out_;
   PoolAccess::set_owner(**r, this);
+  PoolAccess::set_stamp(**r, coarse_now_ns());
   return r;
 }
 

@@ -2,9 +2,9 @@
 //
 // The fast paths: get() with an idle connection and put() into a pool with
 // room are one lock/unlock each, no allocation, one read of the coarse clock
-// (no system call; the steady clock too when idle_timeout or max_lifetime is
-// set), and no system call unless the connection sat idle past
-// kCheckIdleAfterNs (then one poll()).
+// per pair, in get() (no system call; the steady clock too when idle_timeout
+// or max_lifetime is set), and no system call unless the connection sat idle
+// past kCheckIdleAfterNs (then one poll()).
 #include "pool/state.hpp"
 
 #include <algorithm>
@@ -57,7 +57,9 @@ std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead&
 }
 
 std::unique_ptr<Client> PoolState::checked(std::unique_ptr<Client> c, std::int64_t parked) noexcept {
-  if (coarse_now_ns() - parked < kCheckIdleAfterNs || !c->peer_closed()) [[likely]]
+  const std::int64_t now = coarse_now_ns();
+  PoolAccess::set_stamp(*c, now);  // put() stamps it idle with this
+  if (now - parked < kCheckIdleAfterNs || !c->peer_closed()) [[likely]]
     return c;
   PoolAccess::set_owner(*c, nullptr);  // not abandoned: accounted for below
   const Client* gone = c.get();
@@ -248,11 +250,13 @@ void PoolState::kick_front_locked() noexcept {
 // --- put ------------------------------------------------------------------
 
 std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
+  const std::int64_t now = coarse_now_ns();
   if (head_ != nullptr) {
     // Straight to the longest-waiting get().
     Waiter* w = head_;
     unlink(w);
     PoolAccess::set_owner(*e.conn, this);
+    PoolAccess::set_stamp(*e.conn, now);
     w->conn = std::move(e.conn);
     ++out_;
     if (wake != nullptr) {
@@ -264,7 +268,7 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
     return nullptr;
   }
   PoolAccess::set_owner(*e.conn, &idle_tag_);
-  e.parked = coarse_now_ns();
+  e.parked = now;
   if (!main_.full()) {
     if (timed_) note_deadline_locked(deadline_of(e));
     main_.push_back(std::move(e));
@@ -272,8 +276,8 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
   }
   if (!overflow_.full()) {
     if (overflow_.empty()) {
-      const auto now = clock::now();
-      if (next_drain_ < now) next_drain_ = now + cfg_.drain_interval;
+      const auto t = clock::now();
+      if (next_drain_ < t) next_drain_ = t + cfg_.drain_interval;
       note_deadline_locked(next_drain_);
     }
     if (timed_) note_deadline_locked(deadline_of(e));
@@ -294,7 +298,7 @@ std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
   // Fast path: clean, no deadlines, nobody waiting, room in the main pool.
   if (!timed_ && client.is_clean()) [[likely]] {
     PoolAccess::reset_for_next_caller(client);
-    const std::int64_t parked = coarse_now_ns();
+    const std::int64_t parked = PoolAccess::stamp(client);  // when it was handed out: see kCheckIdleAfterNs
     std::unique_lock lk(m_);
     if (head_ == nullptr && !closed_ && !main_.full()) [[likely]] {
       --out_;

@@ -87,11 +87,15 @@ inline std::int64_t coarse_now_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-// An idle connection that has sat idle this long (by the coarse clock, so in
-// practice 5-9 ms) is checked with Client::peer_closed() before it is handed
-// out: one poll() with no wait, which finds a connection the server closed
-// or reset while it was idle (a restart). A connection reused sooner is
-// handed out unchecked, so a busy pool pays no system call for it.
+// A connection that has sat idle this long is checked with
+// Client::peer_closed() before it is handed out: one poll() with no wait,
+// which finds a connection the server closed or reset while it was idle (a
+// restart). To keep the get+put pair at one clock read, the fast paths count
+// idle time from when the connection was last handed out (put() reuses that
+// stamp): an overestimate, so a connection held 5 ms or more is checked at
+// its next get(), never one idle longer left unchecked. By the coarse clock,
+// so 5 ms means 5-9 ms. A connection reused sooner is handed out unchecked:
+// a busy pool pays no system call for it.
 inline constexpr std::int64_t kCheckIdleAfterNs = 5'000'000;
 
 // An idle connection.
