@@ -12,9 +12,15 @@
 //
 // Blocking: cmd(), pipe_resp() and pipe_clear() block on the socket, each
 // read bounded by read_timeout and each write by write_timeout (zero = no
-// limit); dial() is bounded by connect_timeout for each address tried plus
+// limit); peer_closed() never blocks; dial() is bounded by connect_timeout
+// for a host name's lookup, connect_timeout for each address tried, plus
 // read/write timeouts for the set-up commands, plus connect_timeout for the
 // TLS handshake when TLS is on.
+//
+// Delivery: a failed command's Resp::delivery() says whether it may have
+// reached the server: not_sent when no byte of it was accepted by the
+// kernel (retrying is safe), unknown once any was (see docs/ERRORS.md).
+// Client never retries.
 #pragma once
 
 #include <chrono>
@@ -146,6 +152,16 @@ class Client {
   // The session state as the replies read so far tell it.
   SessionState session() const noexcept;
 
+  // Without waiting (one poll() on the socket, nothing read): true when the
+  // connection can't serve another command: closed here, or closed or reset
+  // by the peer (a server restart, an idle timeout on the server side), or,
+  // on a plaintext RESP2 connection with nothing owed, bytes waiting that no
+  // command asked for. With TLS or RESP3, waiting bytes may be a session
+  // ticket or a push and don't count. Meant for an idle connection (the pool
+  // checks those idle for a while before handing them out); it says nothing
+  // about a server that is alive but frozen.
+  bool peer_closed() const noexcept;
+
   // The critical error that closed this connection; empty while healthy.
   std::error_code last_critical() const noexcept { return critical_; }
   bool is_closed() const noexcept;
@@ -205,9 +221,15 @@ class Client {
   std::size_t queued_ = 0;    // replies owed to the commands in out_ (pipeline)
   std::size_t unread_ = 0;    // commands written whose replies are unread
   std::uint8_t session_ = 0;  // session-state flags (see is_clean)
+  // Replies owed when a critical error closed the connection, reported by
+  // the next pipe_resp() calls: first those whose commands were written
+  // (Delivery::unknown), then those never sent (Delivery::not_sent).
+  std::size_t lost_unknown_ = 0;
+  std::size_t lost_unsent_ = 0;
   std::error_code critical_;
   std::unique_ptr<Impl> impl_;
   const void* owner_ = nullptr;  // the pool that handed this client out, if any
+  std::int64_t pool_stamp_ = 0;  // the pool's coarse clock when it last handed it out
   // Set once by the pool that dialed this client, so that destroying it while
   // handed out (instead of putting it back, or by putting it into another
   // pool) tells that pool its slot is free: ~Client calls on_abandoned_ when

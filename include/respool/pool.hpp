@@ -110,7 +110,9 @@ struct PoolOptions {
   // The read and write timeout of each PING; must be > 0. A ping that fails
   // or times out discards its connection.
   std::chrono::nanoseconds ping_timeout = std::chrono::seconds(1);
-  // Cap on open connections: idle + handed out + being dialed. At the cap,
+  // Cap on open sockets: idle + handed out + being dialed + being pinged +
+  // given up but not yet closed (a connection counts until its socket is
+  // closed, so the process never holds more than this many). At the cap,
   // get() waits for a connection to come back (subject to get_timeout).
   // Zero: no cap.
   int max_open = 0;
@@ -143,6 +145,8 @@ struct PoolStats {
   std::uint64_t closed_critical = 0;  // put back closed or after a critical error
   std::uint64_t closed_unclean = 0;   // put back with unread replies, in MULTI, SUBSCRIBE, after SELECT ...
   std::uint64_t closed_ping_failed = 0;  // PING failed or timed out
+  std::uint64_t closed_peer = 0;         // found closed by the server while idle, before
+                                         // being handed out (see Pool::get)
   std::uint64_t closed_idle = 0;         // idle longer than idle_timeout
   std::uint64_t closed_lifetime = 0;     // older than its lifetime
   std::uint64_t closed_emptied = 0;      // closed by empty(), or put back after it
@@ -194,14 +198,22 @@ class Pool {
   // pool, then from the overflow buffer; else a new one dialed at once (with
   // no creation limit and below max_open); else wait, first come first
   // served, for a returned connection or the right to dial. Idle connections
-  // past idle_timeout or their lifetime are closed, never handed out.
+  // past idle_timeout or their lifetime are closed, never handed out, and
+  // closed before the caller dials or waits. An idle connection unused for
+  // 5 ms or more (counted from when it was last handed out, by a coarse
+  // clock: 5-9 ms) is first checked without
+  // waiting (Client::peer_closed(), one poll()): one the server closed or
+  // reset while it sat idle (a restart) is closed (PoolStats::closed_peer)
+  // and the next one taken, or a new one dialed. Sooner, no check: a busy
+  // pool makes no system call here.
   // Errors: pool_closed (after empty(); a waiting get() wakes at once),
   // get_timeout, the configuration error of a pool created closed, or the
   // dial's error. Blocks: see the top of this file.
   [[nodiscard]] Result<std::unique_ptr<Client>> get();
 
   // Give a connection back. Never blocks on I/O (a connection to close is
-  // closed after the pool's lock is released, on the caller's thread).
+  // closed after the pool's lock is released, on the caller's thread; it
+  // counts under max_open until it is closed).
   //   - null: nothing happens; returns {}.
   //   - a connection this pool did not hand out (another pool's, or one from
   //     Client::dial): it is closed and destroyed (the pool that handed it
@@ -222,7 +234,16 @@ class Pool {
   std::error_code put(std::unique_ptr<Client> client) noexcept;
 
   // get(), one command, put(): radix.v2's Pool.Cmd. A failed get() comes back
-  // as a Resp of type io_error carrying the get error.
+  // as a Resp of type io_error carrying the get error (Delivery::not_sent).
+  //
+  // Retry: a command that failed on its connection before any byte of it
+  // was written (Resp::delivery() == Delivery::not_sent, with a critical
+  // connection error) is sent once more, on another connection (get()
+  // again); the caller sees the second outcome. Never retried: a failed
+  // get() (get_timeout, pool_closed, a dial or configuration error), a
+  // server error reply, and anything whose outcome is unknown
+  // (Delivery::unknown): such a command is never sent twice. See
+  // docs/ERRORS.md.
   //
   // Shared round trips: when no connection is free, a cmd() waiting in line
   // may be answered by another cmd() that has just been handed one: that
@@ -232,8 +253,12 @@ class Pool {
   // command, or an error; commands that change the session or block
   // (MULTI, WATCH, SELECT, CLIENT, SUBSCRIBE, BLPOP, WAIT, DEBUG, ... see
   // docs/pool.md) are never shared. get_timeout applies until a caller's
-  // command is taken; from then on its wait is bounded by the read timeout
-  // of the connection carrying it. Counted in PoolStats::shared.
+  // command is taken; from then on its wait is bounded by the carrying
+  // connection's write timeout (one write) plus one read timeout for the
+  // whole round trip: the deadline the carrier's own reply starts bounds
+  // every carried reply too (one not in by then fails with errc::timeout,
+  // Delivery::unknown). The retry rule above applies to each carried
+  // command. Counted in PoolStats::shared.
   template <CommandArg... Args>
   Resp cmd(std::string_view name, const Args&... args) {
     std::string buf = detail::take_command_buffer();

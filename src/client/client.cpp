@@ -36,7 +36,7 @@ Result<Resp> Client::Impl::read_one(Expect expect) {
       continue;
     }
     auto buf = parser.prepare(read_chunk);
-    auto n = stream.read_some(buf, first);
+    auto n = stream.read_some(buf, first && !one_deadline);
     if (!n) return n.error();
     parser.commit(*n);
     first = false;
@@ -62,14 +62,18 @@ bool Client::Impl::settle(Client& c, const Resp& reply) noexcept {
   return true;
 }
 
-Resp Client::Impl::fail(Client& c, std::error_code ec) {
+Resp Client::Impl::fail(Client& c, std::error_code ec, std::size_t owed, std::size_t sent) {
   c.critical_ = ec;
   c.close();
-  return Resp::io_error(ec);
+  sent = std::min(sent, owed);
+  const Delivery first = sent != 0 ? Delivery::unknown : Delivery::not_sent;
+  c.lost_unknown_ = sent != 0 ? sent - 1 : 0;
+  c.lost_unsent_ = owed - sent - (sent != 0 || owed == 0 ? 0 : 1);
+  return Resp::io_error(ec, first);
 }
 
-std::error_code Client::Impl::flush(Client& c) {
-  auto ec = c.impl_->stream.write_all(c.out_);
+std::error_code Client::Impl::flush(Client& c, std::size_t& written) {
+  auto ec = c.impl_->stream.write_all(c.out_, written);
   c.out_.clear();
   if (c.out_.capacity() > keep_out_capacity) std::string().swap(c.out_);
   return ec;
@@ -79,6 +83,9 @@ Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
   if (on_abandoned_ == nullptr || owner_ == nullptr) return;
+  // Closed before the pool hears of it, so that the slot it frees under
+  // max_open is never taken while this socket is still open.
+  impl_->stream.close();
   if (auto home = home_.lock(); home && owner_ == home.get()) on_abandoned_(home.get(), *this);
 }
 
@@ -139,14 +146,15 @@ void Client::note_command(std::string_view name, std::string_view encoded) {
 }
 
 Resp Client::round_trip() {
-  unread_ = std::exchange(queued_, 0);
-  if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
   // Owed while it is read: should the read throw (std::bad_alloc), the client
   // is not clean and the pool won't hand it on with the reply still coming.
+  unread_ = std::exchange(queued_, 0);
+  std::size_t written = 0;
+  if (auto ec = Impl::flush(*this, written)) return Impl::fail(*this, ec, 1, written != 0 ? 1 : 0);
   auto r = impl_->read_one(Impl::Expect::reply);
-  if (!r) return Impl::fail(*this, r.error());
+  if (!r) return Impl::fail(*this, r.error(), 1, 1);
   unread_ = 0;
-  if (!impl_->settle(*this, *r)) return Impl::fail(*this, errc::pubsub_in_transaction);
+  if (!impl_->settle(*this, *r)) return Impl::fail(*this, errc::pubsub_in_transaction, 1, 1);
   return std::move(*r);
 }
 
@@ -159,27 +167,41 @@ Resp Client::cmd_argv(std::span<const std::string_view> argv) {
 
 Resp Client::pipe_resp() {
   if (!impl_->stream.is_open()) {
-    const auto delivery = unread_ != 0 ? Delivery::unknown : Delivery::not_sent;
+    // Replies owed when the connection failed: those written first.
+    auto delivery = Delivery::not_sent;
+    if (lost_unknown_ != 0) {
+      --lost_unknown_;
+      delivery = Delivery::unknown;
+    } else if (lost_unsent_ != 0) {
+      --lost_unsent_;
+    } else if (unread_ != 0) {
+      delivery = Delivery::unknown;  // written, then close()d
+    }
     out_.clear();
     queued_ = 0;
     unread_ = 0;
     return Resp::io_error(Impl::closed_error(*this), delivery);
   }
   if (queued_ != 0) {
+    const std::size_t earlier = unread_;  // written before: their outcome is unknown either way
     unread_ += std::exchange(queued_, 0);
-    if (auto ec = Impl::flush(*this)) return Impl::fail(*this, ec);
+    std::size_t written = 0;
+    if (auto ec = Impl::flush(*this, written))
+      return Impl::fail(*this, ec, unread_, written != 0 ? unread_ : earlier);
   }
   if (unread_ == 0) return Resp::io_error(errc::pipeline_empty, Delivery::not_sent);
   auto r = impl_->read_one(impl_->next_expect());
-  if (!r) return Impl::fail(*this, r.error());
+  if (!r) return Impl::fail(*this, r.error(), unread_, unread_);
   --unread_;
-  if (!impl_->settle(*this, *r)) return Impl::fail(*this, errc::pubsub_in_transaction);
+  if (!impl_->settle(*this, *r))
+    return Impl::fail(*this, errc::pubsub_in_transaction, unread_ + 1, unread_ + 1);
   return std::move(*r);
 }
 
 std::pair<std::size_t, std::size_t> Client::pipe_clear() {
   const std::size_t dropped = std::exchange(queued_, 0);
   out_.clear();
+  lost_unknown_ = lost_unsent_ = 0;
   // Forget what the dropped (never sent) commands would have done.
   auto& im = *impl_;
   im.next_seq -= dropped;
@@ -191,12 +213,12 @@ std::pair<std::size_t, std::size_t> Client::pipe_clear() {
   while (unread_ != 0 && impl_->stream.is_open()) {
     auto r = impl_->read_one(impl_->next_expect());
     if (!r) {
-      Impl::fail(*this, r.error());
+      Impl::fail(*this, r.error(), 0, 0);
       break;
     }
     --unread_;
     ++discarded;
-    if (!impl_->settle(*this, *r)) Impl::fail(*this, errc::pubsub_in_transaction);
+    if (!impl_->settle(*this, *r)) Impl::fail(*this, errc::pubsub_in_transaction, 0, 0);
   }
   unread_ = 0;
   return {dropped, discarded};
@@ -211,7 +233,7 @@ Resp Client::read_reply() {
     return p;
   }
   auto r = impl_->read_one(Impl::Expect::stream);
-  if (!r) return Impl::fail(*this, r.error());
+  if (!r) return Impl::fail(*this, r.error(), 1, 1);
   return std::move(*r);
 }
 
@@ -233,6 +255,18 @@ void Client::close() noexcept {
   unread_ = 0;
   impl_->pending.clear();
   impl_->confirmations_owed = 0;
+  lost_unknown_ = lost_unsent_ = 0;
+}
+
+bool Client::peer_closed() const noexcept {
+  const auto& s = impl_->stream;
+  switch (s.peer_state()) {
+    case net::Socket::PeerState::closed: return true;
+    case net::Socket::PeerState::readable:
+      return !s.is_tls() && impl_->options.protocol == 2 && queued_ == 0 && unread_ == 0;
+    case net::Socket::PeerState::quiet: return false;
+  }
+  return true;
 }
 
 bool Client::is_clean() const noexcept {

@@ -3,7 +3,8 @@
 //
 // TLS options are checked and their files loaded (net::TlsContext, cached)
 // before anything is connected, so a configuration mistake costs no network
-// round trip. The handshake gets its own connect_timeout.
+// round trip. A host name's lookup, each connect and the handshake each get
+// their own connect_timeout.
 //
 // The set-up commands go out in ONE write and are answered in one round of
 // reads: HELLO 3 [AUTH user pass] [SETNAME name] when protocol is 3, else
@@ -101,7 +102,7 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
     tls = prepare_tls(*net, addr, options.tls);
     if (!tls) return tls.error();
   }
-  auto endpoints = net::resolve(network, addr);
+  auto endpoints = net::resolve(network, addr, options.connect_timeout);  // a name's lookup: bounded too
   if (!endpoints) return endpoints.error();
   auto socket = net::Socket::connect_any(*endpoints, options.connect_timeout);
   if (!socket) return socket.error();
@@ -155,7 +156,8 @@ Result<std::unique_ptr<Client>> Client::dial(std::string_view network, std::stri
   }
   if (n == 0) return c;
 
-  auto ec = c->impl_->stream.write_all(out);
+  std::size_t written = 0;
+  auto ec = c->impl_->stream.write_all(out, written);
   detail::wipe_secret(out);  // the set-up commands may hold the password
   if (ec) return ec;
   for (std::size_t i = 0; i < n; ++i) {

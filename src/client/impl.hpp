@@ -70,6 +70,10 @@ struct Client::Impl {
   Parser parser;
 
   std::deque<Resp> pushes;  // set aside by read_one, oldest first
+  // Set by the pool while it reads the replies of one shared round trip:
+  // read_one then keeps the read deadline started by the first reply
+  // instead of starting one per reply, so one read_timeout bounds them all.
+  bool one_deadline = false;
 
   // Replies whose answer changes the session: the n-th reply owed on this
   // connection (counting from the first command ever sent) is `seq`. Empty
@@ -121,10 +125,15 @@ struct Client::Impl {
   static std::error_code closed_error(const Client& c) noexcept {
     return c.critical_ ? c.critical_ : std::error_code(errc::client_closed);
   }
-  // Record a critical error: close the socket, forget the pipeline.
-  static Resp fail(Client& c, std::error_code ec);
+  // Record a critical error: close the socket, forget the pipeline. Returns
+  // the failure of the oldest owed reply; the later ones are kept for
+  // pipe_resp (Client::lost_unknown_ / lost_unsent_). `sent`: how many of
+  // the owed commands (the oldest ones) may have reached the server; the
+  // rest were never written.
+  static Resp fail(Client& c, std::error_code ec, std::size_t owed, std::size_t sent);
   // Write c.out_ in one send (as far as the kernel takes it), then empty it.
-  static std::error_code flush(Client& c);
+  // `written`: bytes the kernel accepted (zero: the peer saw none).
+  static std::error_code flush(Client& c, std::size_t& written);
 };
 
 }  // namespace respool

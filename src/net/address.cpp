@@ -6,11 +6,17 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "respool/error.hpp"
 
@@ -39,24 +45,87 @@ Endpoint ipv4_endpoint(const in_addr& a, std::uint16_t port) {
   return ep;
 }
 
-// getaddrinfo for `host` (nullptr: the local machine) with a numeric port.
-Result<std::vector<Endpoint>> lookup(const char* host, std::uint16_t port, int family, int flags,
-                                     errc on_failure) {
+std::atomic<LookupFunction> g_lookup{nullptr};
+
+LookupFunction lookup_function() noexcept {
+  LookupFunction f = g_lookup.load(std::memory_order_acquire);
+  return f != nullptr ? f : &::getaddrinfo;
+}
+
+// One lookup, shared by the caller and the thread running it: whichever
+// lets go last frees it (and the addresses found).
+struct Query {
+  std::optional<std::string> host;  // empty: the local machine
+  char service[8] = {};
   addrinfo hints{};
+  LookupFunction fn = nullptr;
+
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;  // under m
+  int rc = EAI_FAIL;  // under m, with list
+  addrinfo* list = nullptr;
+
+  Query() = default;
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query() {
+    if (list != nullptr) ::freeaddrinfo(list);
+  }
+
+  void run() noexcept {
+    addrinfo* found = nullptr;
+    const int r = fn(host ? host->c_str() : nullptr, service, &hints, &found);
+    std::lock_guard lk(m);
+    rc = r;
+    list = r == 0 ? found : nullptr;
+    done = true;
+    cv.notify_one();
+  }
+};
+
+// Runs the query on a thread of its own and waits for it at most `timeout`.
+// Returns the lookup's return code, or a timeout / the thread's creation
+// failure.
+Result<int> run_bounded(const std::shared_ptr<Query>& q, std::chrono::nanoseconds timeout) {
+  try {
+    std::thread([q] { q->run(); }).detach();
+  } catch (const std::system_error& e) {
+    return e.code();
+  }
+  std::unique_lock lk(q->m);
+  if (!q->cv.wait_for(lk, timeout, [&] { return q->done; })) return errc::timeout;
+  return q->rc;
+}
+
+// getaddrinfo for `host` (nullptr: the local machine) with a numeric port;
+// bounded by `timeout` unless it is zero or the host is numeric.
+Result<std::vector<Endpoint>> lookup(const char* host, std::uint16_t port, int family, int flags,
+                                     errc on_failure, std::chrono::nanoseconds timeout) {
+  auto q = std::make_shared<Query>();
+  if (host != nullptr) q->host.emplace(host);
+  // A numeric host is parsed, never looked up: no need for the replaceable one.
+  q->fn = (flags & AI_NUMERICHOST) != 0 ? &::getaddrinfo : lookup_function();
+  addrinfo& hints = q->hints;
   hints.ai_family = family;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_protocol = IPPROTO_TCP;
   // No AI_ADDRCONFIG: on a machine with only loopback interfaces it would
   // hide 127.0.0.1 / ::1, the very addresses a local server listens on.
   hints.ai_flags = AI_NUMERICSERV | flags;
-  char service[8];
-  auto [end, ec] = std::to_chars(service, service + sizeof service - 1, port);
+  auto [end, ec] = std::to_chars(q->service, q->service + sizeof q->service - 1, port);
   (void)ec;  // five digits always fit
   *end = '\0';
 
-  addrinfo* list = nullptr;
-  if (::getaddrinfo(host, service, &hints, &list) != 0 || list == nullptr) return on_failure;
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(list, ::freeaddrinfo);
+  if (timeout > std::chrono::nanoseconds::zero() && (flags & AI_NUMERICHOST) == 0) {
+    auto rc = run_bounded(q, timeout);
+    if (!rc) return rc.error();
+  } else {
+    q->run();
+  }
+  std::lock_guard lk(q->m);  // done: only for the analysers' sake
+  if (q->rc != 0 || q->list == nullptr) return on_failure;
+  const addrinfo* list = q->list;
 
   std::vector<Endpoint> out;
   for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
@@ -71,20 +140,20 @@ Result<std::vector<Endpoint>> lookup(const char* host, std::uint16_t port, int f
   return out;
 }
 
-Result<std::vector<Endpoint>> resolve_tcp(std::string_view addr) {
+Result<std::vector<Endpoint>> resolve_tcp(std::string_view addr, std::chrono::nanoseconds timeout) {
   auto hp = split_host_port(addr);
   if (!hp) return hp.error();
 
-  if (hp->host.empty()) return lookup(nullptr, hp->port, AF_UNSPEC, 0, errc::resolve_failed);
+  if (hp->host.empty()) return lookup(nullptr, hp->port, AF_UNSPEC, 0, errc::resolve_failed, timeout);
 
   const std::string host(hp->host);
   if (hp->bracketed) {
     // An IPv6 literal, possibly with a zone ("fe80::1%eth0"): numeric only.
-    return lookup(host.c_str(), hp->port, AF_INET6, AI_NUMERICHOST, errc::bad_address);
+    return lookup(host.c_str(), hp->port, AF_INET6, AI_NUMERICHOST, errc::bad_address, timeout);
   }
   in_addr v4{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return std::vector<Endpoint>{ipv4_endpoint(v4, hp->port)};
-  return lookup(host.c_str(), hp->port, AF_UNSPEC, 0, errc::resolve_failed);
+  return lookup(host.c_str(), hp->port, AF_UNSPEC, 0, errc::resolve_failed, timeout);
 }
 
 Result<std::vector<Endpoint>> resolve_unix(std::string_view path) {
@@ -144,10 +213,15 @@ Result<HostPort> split_host_port(std::string_view addr) {
   return hp;
 }
 
-Result<std::vector<Endpoint>> resolve(std::string_view network, std::string_view addr) {
+Result<std::vector<Endpoint>> resolve(std::string_view network, std::string_view addr,
+                                      std::chrono::nanoseconds timeout) {
   auto net = parse_network(network);
   if (!net) return net.error();
-  return *net == Network::tcp ? resolve_tcp(addr) : resolve_unix(addr);
+  return *net == Network::tcp ? resolve_tcp(addr, timeout) : resolve_unix(addr);
+}
+
+void set_lookup_function_for_testing(LookupFunction f) noexcept {
+  g_lookup.store(f, std::memory_order_release);
 }
 
 }  // namespace respool::net

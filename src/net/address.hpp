@@ -10,13 +10,22 @@
 //
 // Errors: unknown_network (network is neither), bad_address (the address
 // can't be parsed: missing or out-of-range port, stray brackets or colons,
-// empty or too-long path), resolve_failed (the lookup found nothing).
+// empty or too-long path), resolve_failed (the lookup found nothing),
+// timeout (the lookup of a name took longer than allowed).
 //
-// Thread-safety: pure functions (getaddrinfo is thread-safe).
+// Blocking: a name lookup runs on a thread of its own; the caller waits for
+// it at most `timeout` and then returns errc::timeout, leaving the lookup to
+// finish on its own: it owns everything it touches (shared with the caller,
+// freed by whichever lets go last), so nothing it uses is ever freed under
+// it. Literal addresses and unix paths never wait.
+//
+// Thread-safety: every function may be called from any thread.
 #pragma once
 
+#include <netdb.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -49,6 +58,14 @@ struct HostPort {
 Result<HostPort> split_host_port(std::string_view addr);
 
 // Every endpoint `addr` stands for on `network`, in the resolver's order.
-Result<std::vector<Endpoint>> resolve(std::string_view network, std::string_view addr);
+// A host name's lookup is bounded by `timeout` (zero: no limit; it then runs
+// on the caller's thread).
+Result<std::vector<Endpoint>> resolve(std::string_view network, std::string_view addr,
+                                      std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero());
+
+// The function that looks names up: getaddrinfo, unless a test replaced it
+// (nullptr restores getaddrinfo). Its result is released with freeaddrinfo.
+using LookupFunction = int (*)(const char* host, const char* service, const addrinfo* hints, addrinfo** res);
+void set_lookup_function_for_testing(LookupFunction f) noexcept;
 
 }  // namespace respool::net

@@ -129,6 +129,7 @@ IoCounters& io_counters() noexcept { return counters; }
 
 Socket::Socket(Socket&& o) noexcept
     : fd_(std::exchange(o.fd_, -1)),
+      bytes_sent_(o.bytes_sent_),
       read_timeout_(o.read_timeout_),
       write_timeout_(o.write_timeout_),
       applied_read_(o.applied_read_),
@@ -142,6 +143,7 @@ Socket& Socket::operator=(Socket&& o) noexcept {
   if (this != &o) {
     close();
     fd_ = std::exchange(o.fd_, -1);
+    bytes_sent_ = o.bytes_sent_;
     read_timeout_ = o.read_timeout_;
     write_timeout_ = o.write_timeout_;
     applied_read_ = o.applied_read_;
@@ -228,7 +230,10 @@ Result<std::size_t> Socket::send_some(std::string_view data) noexcept {
     }
     ++counters.sends;
     const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<std::size_t>(n);
+    if (n >= 0) {
+      bytes_sent_ += static_cast<std::size_t>(n);
+      return static_cast<std::size_t>(n);
+    }
     if (errno != EINTR) return io_error(errno);
   }
 }
@@ -275,14 +280,29 @@ Result<std::size_t> Socket::recv_some(std::span<char> buf) noexcept {
   }
 }
 
-std::error_code Socket::write_all(std::string_view data) noexcept {
+std::error_code Socket::write_all(std::string_view data, std::size_t& written) noexcept {
+  written = 0;
   if (auto ec = begin_write()) return ec;
   while (!data.empty()) {
     auto n = send_some(data);
     if (!n) return n.error();
     data.remove_prefix(*n);
+    written += *n;
   }
   return {};
+}
+
+Socket::PeerState Socket::peer_state() const noexcept {
+  if (fd_ < 0) return PeerState::closed;
+  pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return PeerState::closed;
+  if (n == 0) return PeerState::quiet;
+  if ((p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) return PeerState::closed;
+  return (p.revents & POLLIN) != 0 ? PeerState::readable : PeerState::quiet;
 }
 
 Result<std::size_t> Socket::read_some(std::span<char> buf, bool first) noexcept {

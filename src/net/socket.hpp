@@ -66,8 +66,10 @@ class Socket {
   std::chrono::nanoseconds write_timeout() const noexcept { return write_timeout_; }
 
   // Write all of `data` (looping on partial writes), bounded as a whole by
-  // the write timeout.
-  std::error_code write_all(std::string_view data) noexcept;
+  // the write timeout. `written`: how many bytes the kernel accepted, all of
+  // `data` on success; on failure, zero means the peer can't have seen any of
+  // it.
+  std::error_code write_all(std::string_view data, std::size_t& written) noexcept;
 
   // One recv into `buf` (at least one byte, or an error). `first`: the first
   // read of a new reply, which starts the read deadline; later reads of the
@@ -89,6 +91,16 @@ class Socket {
   void send_now(std::string_view data) noexcept;
   Result<std::size_t> recv_now(std::span<char> buf) noexcept;
 
+  // What an idle connection looks like, checked without waiting (one poll()
+  // with a zero timeout; nothing is read): `closed` when the peer closed
+  // (FIN) or reset it or an error is pending (a closed socket too),
+  // `readable` when bytes wait to be read, else `quiet`.
+  enum class PeerState : std::uint8_t { quiet, readable, closed };
+  PeerState peer_state() const noexcept;
+
+  // Bytes the kernel has accepted from send_some on this socket so far.
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
+
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }
   void close() noexcept;
@@ -99,6 +111,7 @@ class Socket {
   std::error_code apply(int option, std::chrono::nanoseconds t, std::chrono::nanoseconds& applied) noexcept;
 
   int fd_ = -1;
+  std::uint64_t bytes_sent_ = 0;
   std::chrono::nanoseconds read_timeout_{0};
   std::chrono::nanoseconds write_timeout_{0};
   // What SO_RCVTIMEO / SO_SNDTIMEO are set to now (a fresh socket: none).

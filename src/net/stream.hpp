@@ -46,9 +46,16 @@ class Stream {
   Result<std::size_t> read_some(std::span<char> buf, bool first) noexcept {
     return tls_ ? tls_->read_some(buf, first) : socket_.read_some(buf, first);
   }
-  std::error_code write_all(std::string_view data) noexcept {
-    return tls_ ? tls_->write_all(data) : socket_.write_all(data);
+  // `written`: bytes the kernel accepted (with TLS: bytes of records);
+  // zero on failure means the peer saw nothing of this write.
+  std::error_code write_all(std::string_view data, std::size_t& written) noexcept {
+    return tls_ ? tls_->write_all(data, written) : socket_.write_all(data, written);
   }
+
+  // The raw socket's state, without waiting (see Socket::peer_state). With
+  // TLS, `readable` may be a record the server sent on its own (a session
+  // ticket, a key update): only `closed` says the connection is gone.
+  Socket::PeerState peer_state() const noexcept { return socket_.peer_state(); }
 
   void set_timeouts(std::chrono::nanoseconds read, std::chrono::nanoseconds write) noexcept {
     socket_.set_timeouts(read, write);

@@ -161,8 +161,17 @@ Result<std::size_t> TlsSession::read_some(std::span<char> buf, bool first) noexc
   return failure(ret, false);
 }
 
-std::error_code TlsSession::write_all(std::string_view data) noexcept {
+std::error_code TlsSession::write_all(std::string_view data, std::size_t& written) noexcept {
+  written = 0;
   if (broken_ || !socket_.is_open()) return errc::client_closed;
+  const std::uint64_t sent_before = socket_.bytes_sent();
+  // Whatever OpenSSL got onto the socket (a partial record included).
+  struct Count {
+    const Socket& socket;
+    std::uint64_t before;
+    std::size_t& written;
+    ~Count() { written = static_cast<std::size_t>(socket.bytes_sent() - before); }
+  } count{socket_, sent_before, written};
   if (auto ec = socket_.begin_write()) return ec;
   write_begun_ = true;
   read_begun_ = false;

@@ -60,7 +60,9 @@ class TlsSession {
 
   // As Socket::read_some / write_all, with the bytes encrypted.
   Result<std::size_t> read_some(std::span<char> buf, bool first) noexcept;
-  std::error_code write_all(std::string_view data) noexcept;
+  // `written`: bytes of TLS records the socket accepted (not plaintext
+  // bytes); zero means the peer saw nothing of this write.
+  std::error_code write_all(std::string_view data, std::size_t& written) noexcept;
 
   // Send close_notify if the session is healthy, without waiting (one
   // non-blocking send; dropped if the socket buffer is full). Later reads

@@ -21,6 +21,10 @@ namespace respool {
 struct PoolAccess {
   static const void* owner(const Client& c) noexcept { return c.owner_; }
   static void set_owner(Client& c, const void* owner) noexcept { c.owner_ = owner; }
+  // When the pool last handed it out (its coarse clock): put() stamps an
+  // idle connection with it instead of reading the clock again.
+  static std::int64_t stamp(const Client& c) noexcept { return c.pool_stamp_; }
+  static void set_stamp(Client& c, std::int64_t t) noexcept { c.pool_stamp_ = t; }
   static void set_home(Client& c, std::weak_ptr<void> home,
                        void (*on_abandoned)(void*, Client&) noexcept) noexcept {
     c.home_ = std::move(home);
@@ -64,6 +68,11 @@ struct PoolAccess {
   static void queue_encoded(Client& c, std::string_view name, std::string_view encoded) {
     c.append_command(name, [&] { c.out_.append(encoded); });
   }
+
+  // While on, each reply read keeps the read deadline the previous one
+  // started (set after the first reply of a shared round trip): one
+  // read_timeout bounds the rest of the round trip, not one per reply.
+  static void set_one_deadline(Client& c, bool on) noexcept { c.impl_->one_deadline = on; }
 
   static void set_timeouts(Client& c, std::chrono::nanoseconds read,
                            std::chrono::nanoseconds write) noexcept {

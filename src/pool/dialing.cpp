@@ -69,6 +69,7 @@ Result<std::unique_ptr<Client>> PoolState::dial_reserved() {
   if (cfg_.max_lifetime.count() > 0) lifetimes_.insert_or_assign(r->get(), draw_expiry_locked(now));
   ++out_;
   PoolAccess::set_owner(**r, this);
+  PoolAccess::set_stamp(**r, coarse_now_ns());
   return r;
 }
 
@@ -98,7 +99,7 @@ std::error_code PoolState::start() {
     }
     ++st_.dials;
     const auto now = clock::now();
-    Idle e{std::move(*r), now, clock::time_point::max()};
+    Idle e{std::move(*r), now, clock::time_point::max(), coarse_now_ns()};
     if (cfg_.max_lifetime.count() > 0) {
       e.expires = draw_expiry_locked(now);
       lifetimes_.insert_or_assign(e.conn.get(), e.expires);

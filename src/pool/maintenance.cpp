@@ -35,9 +35,19 @@ void PoolState::run() {
 }
 
 void PoolState::maintain() {
-  Dead dead;
+  Dead dead;  // counted in closing_ until closed
   dead.reserve(8);
   Lock lk(m_);
+  // Closes `dead` with no lock held; they stop counting under max_open once
+  // closed. Called and returns with lk locked.
+  auto close_dead = [&] {
+    const int n = static_cast<int>(dead.size());
+    lk.unlock();
+    dead.clear();
+    lk.lock();
+    closing_ -= n;
+    kick_front_locked();
+  };
   while (!closed_) {
     const auto now = clock::now();
     if (timed_) evict_locked(now, dead);
@@ -53,20 +63,13 @@ void PoolState::maintain() {
       if (r != nullptr) {
         Idle e = r->pop_front();
         ++pinging_;
-        if (!dead.empty()) {
-          lk.unlock();
-          dead.clear();
-          lk.lock();
-        }
+        if (!dead.empty()) close_dead();
         ping_locked(lk, std::move(e));
         continue;
       }
     }
     if (!dead.empty()) {
-      kick_front_locked();
-      lk.unlock();
-      dead.clear();
-      lk.lock();
+      close_dead();
       continue;
     }
     const auto wake = next_wake_locked();
@@ -78,8 +81,7 @@ void PoolState::maintain() {
     }
     bg_wake_at_ = clock::time_point::min();
   }
-  lk.unlock();
-  dead.clear();
+  if (!dead.empty()) close_dead();
 }
 
 clock::time_point PoolState::next_wake_locked() const noexcept {
@@ -101,6 +103,7 @@ void PoolState::evict_locked(clock::time_point now, Dead& dead) {
   for (auto& e : gone) {
     retire_expired_locked(e, now);
     dead.push_back(std::move(e.conn));
+    ++closing_;
   }
 }
 
@@ -112,6 +115,7 @@ void PoolState::drain_one_locked(clock::time_point /*now*/, Dead& dead) {
     ++st_.closed_full;
     forget_locked(e.conn.get());
     dead.push_back(std::move(e.conn));
+    ++closing_;
   }
 }
 
@@ -144,23 +148,29 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
     fd = std::exchange(ping_fd_, -1);  // -1 when empty() took it (and closed it)
   }
   --pinging_;
-  std::unique_ptr<Client> doomed;
+  std::unique_ptr<Client> doomed;  // counted in closing_ until closed
   if (closed_) {
     ++st_.closed_emptied;
     forget_locked(e.conn.get());
     doomed = std::move(e.conn);
+    ++closing_;
   } else if (!ok) {
     ++st_.closed_ping_failed;
     forget_locked(e.conn.get());
     doomed = std::move(e.conn);
-    kick_front_locked();
+    ++closing_;
   } else {
-    doomed = return_locked(std::move(e));  // since (last use) is kept
+    doomed = return_locked(std::move(e));  // since (last use) is kept; closing_ counted when returned
   }
   lk.unlock();
   if (fd >= 0) ::close(fd);
+  const bool closing = doomed != nullptr;
   doomed.reset();
   lk.lock();
+  if (closing) {
+    --closing_;
+    kick_front_locked();
+  }
 }
 
 void PoolState::shutdown() {

@@ -10,6 +10,15 @@
 // after it on the same connection see, and can't block them (shareable(),
 // from the client's own knowledge of commands: client/session.cpp). A failure of the carrying connection
 // fails every command it carried with that error; nobody ever gets another caller's reply.
+//
+// Bounds: the carrier writes everything in one write (write_timeout), then
+// reads every reply under the one read deadline its own reply started
+// (read_timeout for the whole round trip, not per reply).
+//
+// Retry: a command that failed on a connection before any byte of it was
+// written (Delivery::not_sent, a connection error) is sent once more on
+// another connection; its caller sees only the second outcome. A command
+// that may have been written (Delivery::unknown) is never sent again.
 #include <array>
 #include <string>
 #include <string_view>
@@ -64,11 +73,30 @@ std::size_t PoolState::take_shared_locked(Waiter** out) noexcept {
   return n;
 }
 
+namespace {
+
+// A failure on a connection that surely left the command unsent: a dead
+// connection, not a refusal of this pool (get() errors never get here).
+bool retry_is_safe(const Resp& r) noexcept {
+  return r.is_io_error() && r.delivery() == Delivery::not_sent && is_critical(r.err());
+}
+
+}  // namespace
+
 Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
+  bool on_connection = false;
+  Resp r = cmd_once(name, encoded, on_connection);
+  if (on_connection && retry_is_safe(r)) r = cmd_once(name, encoded, on_connection);
+  return r;
+}
+
+Resp PoolState::cmd_once(std::string_view name, std::string_view encoded, bool& on_connection) {
+  on_connection = false;
   Resp reply;
   SharedCommand mine{name, encoded, &reply};
   auto r = get(&mine);
   if (!r) return Resp::io_error(r.error(), Delivery::not_sent);
+  on_connection = true;
   if (!*r) return reply;  // carried by another cmd()
   std::unique_ptr<Client> c = std::move(*r);
   // Only after the slow path (so: not when an idle connection was at hand,
@@ -97,6 +125,7 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
           *carried[i]->cmd->reply = Resp::io_error(std::make_error_code(std::errc::not_enough_memory));
       }
       if (n != 0) pool.answer_carried(carried, n);
+      PoolAccess::set_one_deadline(*conn, false);
       pool.put(std::move(conn));
     }
   } finish{*this, c, carried.data(), n};
@@ -110,8 +139,10 @@ Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
     for (std::size_t i = 0; i < n; ++i)
       PoolAccess::queue_encoded(client, carried[i]->cmd->name, carried[i]->cmd->encoded);
     reply = client.pipe_resp();  // one write for all, then our reply
-    // Written without the lock: their owners read them only once `served`
-    // is set under the lock (answer_carried).
+    // The carried replies under the deadline ours started. Written without
+    // the lock: their owners read them only once `served` is set under the
+    // lock (answer_carried).
+    PoolAccess::set_one_deadline(client, true);
     for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = client.pipe_resp();
   }
   finish.completed = true;

@@ -1,8 +1,10 @@
 // PoolState: get, put, waiting and hand-off (see state.hpp for the design).
 //
 // The fast paths: get() with an idle connection and put() into a pool with
-// room are one lock/unlock each, no allocation, and no clock read unless
-// idle_timeout or max_lifetime is set.
+// room are one lock/unlock each, no allocation, one read of the coarse clock
+// per pair, in get() (no system call; the steady clock too when idle_timeout
+// or max_lifetime is set), and no system call unless the connection sat idle
+// past kCheckIdleAfterNs (then one poll()).
 #include "pool/state.hpp"
 
 #include <algorithm>
@@ -46,58 +48,102 @@ PoolState::~PoolState() { shutdown(); }
 
 // --- get ------------------------------------------------------------------
 
-std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead& dead) {
+std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead& dead, std::int64_t& parked) {
   for (;;) {
     Ring<Idle>* r = !main_.empty() ? &main_ : !overflow_.empty() ? &overflow_ : nullptr;
     if (r == nullptr) return nullptr;
     Idle e = r->pop_back();
     if (timed_ && expired(e, now)) {
       retire_expired_locked(e, now);
+      PoolAccess::set_owner(*e.conn, nullptr);
       dead.push_back(std::move(e.conn));
+      ++closing_;
       continue;
     }
     ++out_;
     PoolAccess::set_owner(*e.conn, this);
+    parked = e.parked;
     return std::move(e.conn);
   }
+}
+
+std::unique_ptr<Client> PoolState::checked(std::unique_ptr<Client> c, std::int64_t parked) noexcept {
+  const std::int64_t now = coarse_now_ns();
+  PoolAccess::set_stamp(*c, now);  // put() stamps it idle with this
+  if (now - parked < kCheckIdleAfterNs || !c->peer_closed()) [[likely]]
+    return c;
+  PoolAccess::set_owner(*c, nullptr);  // not abandoned: accounted for below
+  const Client* gone = c.get();
+  c.reset();  // closed while still counted in out_: max_open holds
+  std::lock_guard lk(m_);
+  --out_;
+  ++st_.closed_peer;
+  forget_locked(gone);
+  kick_front_locked();
+  return nullptr;
+}
+
+void PoolState::closed_after_unlock(int n) noexcept {
+  if (n == 0) return;
+  std::lock_guard lk(m_);
+  closing_ -= n;
+  kick_front_locked();  // room under max_open for a waiter
 }
 
 Result<std::unique_ptr<Client>> PoolState::get(SharedCommand* shared) {
   Lock lk(m_);
   ++st_.gets;
   // Fast path: an idle connection in the main pool and no deadlines to check.
-  if (!timed_ && !main_.empty() && !closed_) [[likely]] {
-    Client* c = main_.back().conn.release();
+  while (!timed_ && !main_.empty() && !closed_) {
+    Idle& e = main_.back();
+    Client* c = e.conn.release();
+    const std::int64_t parked = e.parked;
     main_.drop_back();
     ++out_;
     lk.unlock();
     PoolAccess::set_owner(*c, this);
-    return std::unique_ptr<Client>(c);
+    if (auto ok = checked(std::unique_ptr<Client>(c), parked)) [[likely]]
+      return ok;
+    lk.lock();  // its peer closed it: try the next one
   }
   return get_locked(lk, shared);
 }
 
 Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk, SharedCommand* shared) {
-  if (closed_) return closed_error_;
   if (shared != nullptr) shared->shareable = shareable(shared->name, shared->encoded);
-  Dead dead;  // expired idle connections, closed once the lock is released
-  const auto now = timed_ ? clock::now() : clock::time_point{};
-  if (auto c = take_idle_locked(now, dead)) {
-    lk.unlock();
-    return c;
+  for (;;) {
+    if (closed_) return closed_error_;
+    const auto now = timed_ ? clock::now() : clock::time_point{};
+    Dead dead;  // expired idle connections
+    std::int64_t parked = 0;
+    auto c = take_idle_locked(now, dead, parked);
+    if (!dead.empty()) {
+      // Closed now, before this caller dials or waits: they still hold
+      // sockets (and slots under max_open) until then.
+      lk.unlock();
+      const int n = static_cast<int>(dead.size());
+      dead.clear();
+      closed_after_unlock(n);
+      lk.lock();
+      if (!c) continue;  // the pool may have changed meanwhile
+    }
+    if (c) {
+      lk.unlock();
+      if (auto ok = checked(std::move(c), parked)) return ok;
+      lk.lock();
+      continue;
+    }
+    // Nothing idle. Dial at once when nobody waits ahead of us and the limits
+    // allow it; otherwise wait in line.
+    if (head_ == nullptr && below_cap_locked() && bucket_.try_take(bucket_.enabled() ? clock::now() : now)) {
+      ++dialing_;
+      lk.unlock();
+      return dial_reserved();
+    }
+    auto r = wait(lk, shared != nullptr && shared->shareable ? shared : nullptr);
+    if (lk.owns_lock()) lk.unlock();
+    return r;
   }
-  if (!dead.empty()) kick_front_locked();  // room under max_open for a waiter
-  // Nothing idle. Dial at once when nobody waits ahead of us and the limits
-  // allow it; otherwise wait in line.
-  if (head_ == nullptr && below_cap_locked() && bucket_.try_take(bucket_.enabled() ? clock::now() : now)) {
-    ++dialing_;
-    lk.unlock();
-    dead.clear();
-    return dial_reserved();
-  }
-  auto r = wait(lk, shared != nullptr && shared->shareable ? shared : nullptr);
-  if (lk.owns_lock()) lk.unlock();
-  return r;  // `dead` is closed here, with no lock held
 }
 
 Waiter& PoolState::acquire_waiter_locked() {
@@ -215,11 +261,13 @@ void PoolState::kick_front_locked() noexcept {
 // --- put ------------------------------------------------------------------
 
 std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
+  const std::int64_t now = coarse_now_ns();
   if (head_ != nullptr) {
     // Straight to the longest-waiting get().
     Waiter* w = head_;
     unlink(w);
     PoolAccess::set_owner(*e.conn, this);
+    PoolAccess::set_stamp(*e.conn, now);
     w->conn = std::move(e.conn);
     ++out_;
     if (wake != nullptr) {
@@ -231,6 +279,7 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
     return nullptr;
   }
   PoolAccess::set_owner(*e.conn, &idle_tag_);
+  e.parked = now;
   if (!main_.full()) {
     if (timed_) note_deadline_locked(deadline_of(e));
     main_.push_back(std::move(e));
@@ -238,8 +287,8 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
   }
   if (!overflow_.full()) {
     if (overflow_.empty()) {
-      const auto now = clock::now();
-      if (next_drain_ < now) next_drain_ = now + cfg_.drain_interval;
+      const auto t = clock::now();
+      if (next_drain_ < t) next_drain_ = t + cfg_.drain_interval;
       note_deadline_locked(next_drain_);
     }
     if (timed_) note_deadline_locked(deadline_of(e));
@@ -248,6 +297,8 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
   }
   ++st_.closed_full;
   forget_locked(e.conn.get());
+  PoolAccess::set_owner(*e.conn, nullptr);
+  ++closing_;  // the caller closes it, then calls closed_after_unlock(1)
   return std::move(e.conn);
 }
 
@@ -258,11 +309,14 @@ std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
   // Fast path: clean, no deadlines, nobody waiting, room in the main pool.
   if (!timed_ && client.is_clean()) [[likely]] {
     PoolAccess::reset_for_next_caller(client);
+    const std::int64_t parked = PoolAccess::stamp(client);  // when it was handed out: see kCheckIdleAfterNs
     std::unique_lock lk(m_);
     if (head_ == nullptr && !closed_ && !main_.full()) [[likely]] {
       --out_;
       PoolAccess::set_owner(client, &idle_tag_);
-      main_.push_slot().conn = std::move(c);
+      Idle& slot = main_.push_slot();
+      slot.conn = std::move(c);
+      slot.parked = parked;
       return {};
     }
   }
@@ -274,7 +328,7 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
   if (why == Why::keep) PoolAccess::reset_for_next_caller(*c);
   const auto now = timed_ ? clock::now() : clock::time_point{};
 
-  std::unique_ptr<Client> doomed;  // closed after the lock is released
+  std::unique_ptr<Client> doomed;  // closed after the lock is released; counted in closing_
   std::error_code result;
   Waiter* wake = nullptr;  // handed the connection; notified after the lock is released
   {
@@ -284,12 +338,13 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
     if (closed_) {
       ++st_.closed_emptied;
       doomed = std::move(c);
+      ++closing_;
       result = errc::pool_closed;
     } else if (why != Why::keep) {
       ++(why == Why::critical ? st_.closed_critical : st_.closed_unclean);
       forget_locked(c.get());
       doomed = std::move(c);
-      kick_front_locked();
+      ++closing_;
     } else {
       const auto expires = lifetime_locked(c.get());
       Idle e{std::move(c), now, expires};
@@ -297,14 +352,20 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
         ++st_.closed_lifetime;
         forget_locked(e.conn.get());
         doomed = std::move(e.conn);
-        kick_front_locked();
+        ++closing_;
       } else {
-        doomed = return_locked(std::move(e), &wake);
+        doomed = return_locked(std::move(e), &wake);  // counted in closing_ when returned
       }
     }
   }
   if (wake != nullptr) wake->cv.notify_one();
-  return result;  // `doomed` (if any) is closed here, outside the lock
+  if (doomed) {
+    // Closed with no lock held, and only then no longer counted under
+    // max_open: a waiter dials only once the socket is gone.
+    doomed.reset();
+    closed_after_unlock(1);
+  }
+  return result;
 }
 
 void PoolState::abandoned(void* self, Client& c) noexcept {

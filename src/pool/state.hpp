@@ -25,6 +25,8 @@
 //     than the one it sleeps until.
 #pragma once
 
+#include <time.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -76,11 +78,32 @@ std::error_code validate(std::string_view network, std::string_view addr, int si
 // Defaults applied. Precondition: validate() returned {}.
 Config make_config(int size, PoolOptions&& o);
 
+// A cheap clock to stamp idle connections on the fast paths:
+// CLOCK_MONOTONIC_COARSE, a few nanoseconds (no system call), advancing in
+// ticks of 1-4 ms. In nanoseconds.
+inline std::int64_t coarse_now_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// A connection that has sat idle this long is checked with
+// Client::peer_closed() before it is handed out: one poll() with no wait,
+// which finds a connection the server closed or reset while it was idle (a
+// restart). To keep the get+put pair at one clock read, the fast paths count
+// idle time from when the connection was last handed out (put() reuses that
+// stamp): an overestimate, so a connection held 5 ms or more is checked at
+// its next get(), never one idle longer left unchecked. By the coarse clock,
+// so 5 ms means 5-9 ms. A connection reused sooner is handed out unchecked:
+// a busy pool pays no system call for it.
+inline constexpr std::int64_t kCheckIdleAfterNs = 5'000'000;
+
 // An idle connection.
 struct Idle {
   std::unique_ptr<Client> conn;
-  clock::time_point since{};                             // put back at
+  clock::time_point since{};                             // put back at (only when timed)
   clock::time_point expires = clock::time_point::max();  // end of its lifetime
+  std::int64_t parked = 0;                               // coarse_now_ns() when put back
 };
 
 // The command of a cmd(), which another cmd() holding a connection may send
@@ -155,10 +178,22 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   // already counted; `shared` as for get().
   Result<std::unique_ptr<Client>> get_locked(Lock& lk, SharedCommand* shared);
   std::error_code put_slow(std::unique_ptr<Client>&& c) noexcept;
-  std::unique_ptr<Client> take_idle_locked(clock::time_point now, Dead& dead);
+  // The most recent idle connection (*parked: when it became idle); expired
+  // ones on the way go to `dead`, counted in closing_.
+  std::unique_ptr<Client> take_idle_locked(clock::time_point now, Dead& dead, std::int64_t& parked);
+  // Hands out `c` (taken from idle, counted in out_; no lock held) unless it
+  // sat idle long enough to be checked and its peer closed it: then closes
+  // it, forgets it (relocking) and returns null.
+  std::unique_ptr<Client> checked(std::unique_ptr<Client> c, std::int64_t parked) noexcept;
+  // Connections given up while the lock was held have been closed (no lock
+  // held): they no longer count under max_open.
+  void closed_after_unlock(int n) noexcept;
   Result<std::unique_ptr<Client>> wait(Lock& lk, SharedCommand* shared);
 
   // --- shared round trips (sharing.cpp) ---
+  // get() + one command + put(); *on_connection: the command went to a
+  // connection (its own or a carrier's), i.e. get() did not fail.
+  Resp cmd_once(std::string_view name, std::string_view encoded, bool& on_connection);
   static constexpr std::size_t kMaxShared = 63;  // most commands carried for others in one round trip
   // Unlinks up to kMaxShared waiters that carry a shareable command, oldest
   // first, marks their commands taken; returns how many.
@@ -181,7 +216,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   void kick_front_locked() noexcept;
   bool below_cap_locked() const noexcept { return cfg_.max_open == 0 || open_locked() < cfg_.max_open; }
   int open_locked() const noexcept {
-    return static_cast<int>(main_.size() + overflow_.size()) + out_ + dialing_ + pinging_;
+    return static_cast<int>(main_.size() + overflow_.size()) + out_ + dialing_ + pinging_ + closing_;
   }
   bool expired(const Idle& e, clock::time_point now) const noexcept {
     return e.expires <= now || (cfg_.idle_timeout.count() > 0 && e.since + cfg_.idle_timeout <= now);
@@ -228,6 +263,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   int out_ = 0;      // handed out
   int dialing_ = 0;  // dials in progress
   int pinging_ = 0;  // taken from idle by the background thread for a PING
+  // Given up under the lock, closed once it is released: still open sockets,
+  // so still counted under max_open until closed_after_unlock().
+  int closing_ = 0;
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
   std::vector<std::unique_ptr<Waiter>> waiters_;  // every node ever made; owns them
