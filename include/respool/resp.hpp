@@ -131,12 +131,18 @@ class Resp {
  private:
   Result<std::string_view> view() const;
 
+  // The one scalar a type has; which member is live follows from type_.
+  union Scalar {
+    Scalar() noexcept : integer(0) {}
+    std::int64_t integer;  // integer
+    double number;         // double_number
+    bool boolean;          // boolean
+    std::error_code ec;    // io_error
+  };
+
   Type type_ = Type::nil;
-  bool boolean_ = false;
   Delivery delivery_ = Delivery::delivered;
-  std::int64_t integer_ = 0;
-  double double_ = 0;
-  std::error_code ec_;
+  Scalar scalar_;
   std::string text_;  // strings, error text, big number digits, verbatim "fmt:text"
   std::vector<Resp> elements_;
   std::unique_ptr<Resp> attributes_;

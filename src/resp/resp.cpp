@@ -153,21 +153,21 @@ Resp Resp::bulk_string(std::string s) {
 Resp Resp::integer_value(std::int64_t v) {
   Resp r;
   r.type_ = Type::integer;
-  r.integer_ = v;
+  r.scalar_.integer = v;
   return r;
 }
 
 Resp Resp::double_value(double v) {
   Resp r;
   r.type_ = Type::double_number;
-  r.double_ = v;
+  r.scalar_.number = v;
   return r;
 }
 
 Resp Resp::boolean_value(bool v) {
   Resp r;
   r.type_ = Type::boolean;
-  r.boolean_ = v;
+  r.scalar_.boolean = v;
   return r;
 }
 
@@ -198,7 +198,7 @@ Resp Resp::io_error(std::error_code ec, Delivery delivery) {
   Resp r;
   r.type_ = Type::io_error;
   r.delivery_ = delivery;
-  r.ec_ = ec;
+  r.scalar_.ec = ec;
   return r;
 }
 
@@ -211,11 +211,8 @@ Resp Resp::aggregate(Type t, std::vector<Resp> elements) {
 
 Resp::Resp(const Resp& o)
     : type_(o.type_),
-      boolean_(o.boolean_),
       delivery_(o.delivery_),
-      integer_(o.integer_),
-      double_(o.double_),
-      ec_(o.ec_),
+      scalar_(o.scalar_),
       text_(o.text_),
       elements_(o.elements_),
       attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {}
@@ -236,13 +233,13 @@ bool Resp::is_aggregate() const noexcept {
 
 std::error_code Resp::err() const noexcept {
   if (type_ == Type::server_error) return make_error_code(errc::server_error);
-  if (type_ == Type::io_error) return ec_;
+  if (type_ == Type::io_error) return scalar_.ec;
   return {};
 }
 
 std::string Resp::error_message() const {
   if (type_ == Type::server_error) return text_;
-  if (type_ == Type::io_error) return ec_.message();
+  if (type_ == Type::io_error) return scalar_.ec.message();
   return {};
 }
 
@@ -276,8 +273,8 @@ Result<std::string_view> Resp::view() const {
 Result<std::string> Resp::str() const& {
   switch (type_) {
     case Type::big_number: return text_;
-    case Type::integer: return integer_text(integer_);
-    case Type::double_number: return double_text(double_);
+    case Type::integer: return integer_text(scalar_.integer);
+    case Type::double_number: return double_text(scalar_.number);
     default: {
       auto v = view();
       if (!v) return v.error();
@@ -296,7 +293,7 @@ Result<std::string> Resp::str() && {
 Result<std::string_view> Resp::bytes() const& { return view(); }
 
 Result<std::int64_t> Resp::integer() const {
-  if (type_ == Type::integer) return integer_;
+  if (type_ == Type::integer) return scalar_.integer;
   if (type_ == Type::big_number) return parse_integer(text_);
   if (is_string_type(type_)) return parse_integer(*view());
   auto v = view();  // nil, errors, wrong type
@@ -304,8 +301,8 @@ Result<std::int64_t> Resp::integer() const {
 }
 
 Result<double> Resp::number() const {
-  if (type_ == Type::double_number) return double_;
-  if (type_ == Type::integer) return static_cast<double>(integer_);
+  if (type_ == Type::double_number) return scalar_.number;
+  if (type_ == Type::integer) return static_cast<double>(scalar_.integer);
   if (type_ == Type::big_number) return parse_double(text_);
   if (is_string_type(type_)) return parse_double(*view());
   auto v = view();
@@ -313,9 +310,9 @@ Result<double> Resp::number() const {
 }
 
 Result<bool> Resp::boolean() const {
-  if (type_ == Type::boolean) return boolean_;
+  if (type_ == Type::boolean) return scalar_.boolean;
   if (type_ == Type::integer) {
-    if (integer_ == 0 || integer_ == 1) return integer_ == 1;
+    if (scalar_.integer == 0 || scalar_.integer == 1) return scalar_.integer == 1;
     return errc::wrong_type;
   }
   auto v = view();
@@ -372,18 +369,21 @@ bool operator==(const Resp& a, const Resp& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
     case Resp::Type::integer:
-      if (a.integer_ != b.integer_) return false;
+      if (a.scalar_.integer != b.scalar_.integer) return false;
       break;
     case Resp::Type::boolean:
-      if (a.boolean_ != b.boolean_) return false;
+      if (a.scalar_.boolean != b.scalar_.boolean) return false;
       break;
     case Resp::Type::double_number:
       // Bitwise-style equality: nan equals nan, so that a parsed ",nan" compares equal to itself.
-      if (!(a.double_ == b.double_ || (std::isnan(a.double_) && std::isnan(b.double_)))) return false;
-      if (a.double_ == 0 && std::signbit(a.double_) != std::signbit(b.double_)) return false;
+      if (!(a.scalar_.number == b.scalar_.number ||
+            (std::isnan(a.scalar_.number) && std::isnan(b.scalar_.number))))
+        return false;
+      if (a.scalar_.number == 0 && std::signbit(a.scalar_.number) != std::signbit(b.scalar_.number))
+        return false;
       break;
     case Resp::Type::io_error:
-      if (a.ec_ != b.ec_) return false;
+      if (a.scalar_.ec != b.scalar_.ec) return false;
       break;
     default: break;
   }
