@@ -181,9 +181,16 @@ Resp Resp::big_number(std::string digits) {
 Resp Resp::verbatim_string(std::string format, std::string text) {
   Resp r;
   r.type_ = Type::verbatim_string;
-  r.text_.reserve(format.size() + 1 + text.size());
-  r.text_.append(format).push_back(':');
-  r.text_.append(text);
+  format.push_back(':');
+  if (text.capacity() >= format.size() + text.size()) {
+    // Built in text's own buffer: a large payload is never held twice (the
+    // parser counts on it, see max_reply_memory).
+    text.insert(0, format);
+    r.text_ = std::move(text);
+    return r;
+  }
+  r.text_.reserve(format.size() + text.size());
+  r.text_.append(format).append(text);
   return r;
 }
 
