@@ -16,8 +16,8 @@
 //
 // Limits (ParserLimits) are hard: a peer's claim (a bulk length, an element
 // count) never sizes an allocation beyond what has actually arrived (an
-// aggregate's room for elements grows with those that came: at most twice
-// their number, or 16), the heap
+// aggregate's room for elements grows with those that came: at most four
+// times their number, or 16), the heap
 // a reply holds stays within max_reply_memory, and a limit hit is
 // errc::limit_exceeded, never an overflow or a crash.
 //

@@ -165,14 +165,16 @@ struct Parser::Impl {
     return true;
   }
 
-  // Room for one more element in `f`. Capacity doubles, starting at
-  // kFirstElements, and never passes the claimed count; the new buffer is
+  // Room for one more element in `f`. Capacity starts at kFirstElements and
+  // grows fourfold, never past the claimed count: fewer reallocations than
+  // doubling (each touches fresh memory), and the old buffer held during
+  // the last one is at most a quarter of the final. The new buffer is
   // counted before it exists, and the old one given back once freed.
   bool grow(Frame& f) {
     auto& els = f.value.elements();
     if (els.size() < els.capacity()) return true;
     const std::uint64_t total = els.size() + static_cast<std::uint64_t>(f.remaining);
-    const std::uint64_t room = std::min(total, std::max<std::uint64_t>(2 * els.capacity(), kFirstElements));
+    const std::uint64_t room = std::min(total, std::max<std::uint64_t>(4 * els.capacity(), kFirstElements));
     const std::uint64_t old_bytes = els.capacity() * sizeof(Resp);
     if (room > memory.room() / sizeof(Resp) || !memory.take(room * sizeof(Resp))) return false;
     els.reserve(static_cast<std::size_t>(room));
