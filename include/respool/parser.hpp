@@ -17,9 +17,9 @@
 // Limits (ParserLimits) are hard: a peer's claim (a bulk length, an element
 // count) never sizes an allocation beyond what has actually arrived (an
 // aggregate's room for elements grows with those that came: at most four
-// times their number, or 16), the heap
-// a reply holds stays within max_reply_memory, and a limit hit is
-// errc::limit_exceeded, never an overflow or a crash.
+// times their number, or 16), the heap a reply holds stays within
+// max_reply_memory, and a limit hit is errc::limit_exceeded, never an
+// overflow or a crash.
 //
 // Thread-safety: none; one parser per connection.
 #pragma once
