@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <utility>
 
 namespace respool {
@@ -138,49 +139,49 @@ void render(std::string& out, const Resp& r) {
 
 Resp Resp::simple_string(std::string s) {
   Resp r;
-  r.type_ = Type::simple_string;
+  r.become(Type::simple_string);
   r.text_ = std::move(s);
   return r;
 }
 
 Resp Resp::bulk_string(std::string s) {
   Resp r;
-  r.type_ = Type::bulk_string;
+  r.become(Type::bulk_string);
   r.text_ = std::move(s);
   return r;
 }
 
 Resp Resp::integer_value(std::int64_t v) {
   Resp r;
-  r.type_ = Type::integer;
+  r.become(Type::integer);
   r.scalar_.integer = v;
   return r;
 }
 
 Resp Resp::double_value(double v) {
   Resp r;
-  r.type_ = Type::double_number;
+  r.become(Type::double_number);
   r.scalar_.number = v;
   return r;
 }
 
 Resp Resp::boolean_value(bool v) {
   Resp r;
-  r.type_ = Type::boolean;
+  r.become(Type::boolean);
   r.scalar_.boolean = v;
   return r;
 }
 
 Resp Resp::big_number(std::string digits) {
   Resp r;
-  r.type_ = Type::big_number;
+  r.become(Type::big_number);
   r.text_ = std::move(digits);
   return r;
 }
 
 Resp Resp::verbatim_string(std::string format, std::string text) {
   Resp r;
-  r.type_ = Type::verbatim_string;
+  r.become(Type::verbatim_string);
   format.push_back(':');
   if (text.capacity() >= format.size() + text.size()) {
     // Built in text's own buffer: a large payload is never held twice (the
@@ -196,14 +197,14 @@ Resp Resp::verbatim_string(std::string format, std::string text) {
 
 Resp Resp::server_error(std::string message) {
   Resp r;
-  r.type_ = Type::server_error;
+  r.become(Type::server_error);
   r.text_ = std::move(message);
   return r;
 }
 
 Resp Resp::io_error(std::error_code ec, Delivery delivery) {
   Resp r;
-  r.type_ = Type::io_error;
+  r.become(Type::io_error);
   r.delivery_ = delivery;
   r.scalar_.ec = ec;
   return r;
@@ -211,23 +212,60 @@ Resp Resp::io_error(std::error_code ec, Delivery delivery) {
 
 Resp Resp::aggregate(Type t, std::vector<Resp> elements) {
   Resp r;
-  r.type_ = t;
-  r.elements_ = std::move(elements);
+  r.become(t);
+  if (holds(t) == Holds::elements) r.elements_ = std::move(elements);  // else not an aggregate: no elements
   return r;
+}
+
+void Resp::become(Type t) noexcept {
+  type_ = t;
+  switch (holds(t)) {
+    case Holds::scalar: break;
+    case Holds::text: new (&text_) std::string(); break;
+    case Holds::elements: new (&elements_) std::vector<Resp>(); break;
+  }
+}
+
+const std::string& Resp::no_text() noexcept {
+  static const std::string none;
+  return none;
+}
+
+const std::vector<Resp>& Resp::no_elements() noexcept {
+  static const std::vector<Resp> none;
+  return none;
+}
+
+std::vector<Resp>& Resp::scratch_elements() noexcept {
+  thread_local std::vector<Resp> scratch;
+  scratch.clear();
+  return scratch;
 }
 
 Resp::Resp(const Resp& o)
     : type_(o.type_),
       delivery_(o.delivery_),
-      scalar_(o.scalar_),
-      text_(o.text_),
-      elements_(o.elements_),
-      attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {}
+      attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {
+  switch (holds(type_)) {
+    case Holds::scalar: new (&scalar_) Scalar(o.scalar_); break;
+    case Holds::text: new (&text_) std::string(o.text_); break;
+    case Holds::elements: new (&elements_) std::vector<Resp>(o.elements_); break;
+  }
+}
 
 Resp& Resp::operator=(const Resp& o) {
   if (this != &o) {
     Resp copy(o);
     *this = std::move(copy);
+  }
+  return *this;
+}
+
+Resp& Resp::operator=(Resp&& o) noexcept {
+  if (this != &o) {
+    Resp taken(std::move(o));  // first: `o` may live inside *this (an element)
+    this->~Resp();
+    new (this) Resp(std::move(taken));
   }
   return *this;
 }
@@ -394,7 +432,7 @@ bool operator==(const Resp& a, const Resp& b) {
       break;
     default: break;
   }
-  if (a.text_ != b.text_ || a.elements_ != b.elements_) return false;
+  if (a.text() != b.text() || a.elements() != b.elements()) return false;
   if ((a.attributes_ == nullptr) != (b.attributes_ == nullptr)) return false;
   return a.attributes_ == nullptr || *a.attributes_ == *b.attributes_;
 }

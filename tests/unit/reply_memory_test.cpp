@@ -227,7 +227,8 @@ TEST(ReplyMemory, AMillionNilElementsStayWithinTheLimit) {
   }
 }
 
-// The node is compact: scalars share one slot (an io_error's code included).
-TEST(ReplyMemory, RespNodeIsCompact) { EXPECT_LE(sizeof(Resp), 88u); }
+// The node is compact: a scalar, a string or a list of elements share one
+// slot, so a node is its type, that slot and the attributes pointer.
+TEST(ReplyMemory, RespNodeIsCompact) { EXPECT_LE(sizeof(Resp), 8 + sizeof(std::string) + sizeof(void*)); }
 
 }  // namespace
