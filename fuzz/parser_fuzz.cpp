@@ -1,7 +1,8 @@
 // libFuzzer target for respool::Parser.
 //
-// Input layout: 4 bytes choose the limits and the seed of the split points,
-// the rest is the byte stream. Checks:
+// Input layout: 4 bytes choose the limits (max_reply_memory from the high
+// bits of the 4th, 512 B to 16 MiB) and the seed of the split points, the
+// rest is the byte stream. Checks:
 //   - no crash, leak, overflow or UB (ASan + UBSan), whatever the bytes;
 //   - the outcome does not depend on how the input is cut: fed at once, and
 //     fed in data-chosen pieces through feed() and prepare()/commit(), the
@@ -134,6 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_depth = data[1] % 12;
   limits.max_elements = std::int64_t{1} << (data[2] % 14);
   limits.max_reply_bytes = std::int64_t{1} << (8 + data[3] % 16);
+  limits.max_reply_memory = std::int64_t{1} << (9 + data[3] / 16);  // 512 B to 16 MiB
   std::uint32_t seed = static_cast<std::uint32_t>(data[0]) << 24 | static_cast<std::uint32_t>(data[1]) << 16 |
                        static_cast<std::uint32_t>(data[2]) << 8 | data[3];
   const std::string_view in(reinterpret_cast<const char*>(data) + 4, size - 4);

@@ -15,8 +15,11 @@
 //   // must be closed.
 //
 // Limits (ParserLimits) are hard: a peer's claim (a bulk length, an element
-// count) never sizes an allocation beyond what has actually arrived, and a
-// limit hit is errc::limit_exceeded, never an overflow or a crash.
+// count) never sizes an allocation beyond what has actually arrived (an
+// aggregate's room for elements grows with those that came: at most four
+// times their number, or 16), the heap a reply holds stays within
+// max_reply_memory, and a limit hit is errc::limit_exceeded, never an
+// overflow or a crash.
 //
 // Thread-safety: none; one parser per connection.
 #pragma once
@@ -47,6 +50,25 @@ struct ParserLimits {
   std::int64_t max_elements = 16LL * 1024 * 1024;
   // Most bytes one reply may occupy on the wire.
   std::int64_t max_reply_bytes = 1024LL * 1024 * 1024;
+  // Most heap one reply may hold in memory, in bytes. Default: 1 GiB.
+  //
+  // Counted, as asked of operator new (the allocator's own per-block
+  // overhead is not): every vector of elements at its capacity times
+  // sizeof(Resp); every string too long to be stored inside its Resp at its
+  // capacity + 1; sizeof(Resp) for each attribute block attached to a value.
+  // That is the whole heap of the finished reply. Not counted: the Resp at
+  // the root (it is the caller's), and the parser's own buffers, bounded
+  // apart: the input buffer (bytes not yet parsed: at most one line or one
+  // bulk payload, within max_reply_bytes, plus one read) and the stack of
+  // open aggregates (at most max_depth frames of a few sizeof(Resp)).
+  //
+  // The count is checked before each allocation, so the heap the reply
+  // holds never passes this limit, not even while a vector of elements is
+  // reallocated (its old and new buffers are counted together). Worst case
+  // per wire byte: a nil element ("_\r\n", 3 bytes) costs sizeof(Resp), so
+  // max_reply_bytes alone would allow sizeof(Resp) / 3 times its value.
+  // 0 or less: only replies that need no heap pass.
+  std::int64_t max_reply_memory = 1024LL * 1024 * 1024;
 };
 
 class Parser {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,7 +56,7 @@ class Resp {
   };
 
   // A nil reply.
-  Resp() = default;
+  Resp() noexcept : scalar_() {}
 
   // --- construction (used by the parser and by tests) ---------------------
   static Resp simple_string(std::string s);
@@ -118,10 +119,18 @@ class Resp {
   const Resp* attributes() const noexcept { return attributes_.get(); }
   void set_attributes(Resp attrs);
 
-  // Raw storage, for the parser and for serialisation in tests.
-  const std::string& text() const noexcept { return text_; }
-  const std::vector<Resp>& elements() const noexcept { return elements_; }
-  std::vector<Resp>& elements() noexcept { return elements_; }
+  // Raw storage, for the parser and for serialisation in tests. text() is
+  // empty unless the Resp is a string type, a big number or a server error;
+  // elements() is empty unless it is an aggregate. On a Resp that is not an
+  // aggregate, the mutable elements() is a scratch list of the calling
+  // thread, emptied at each call and not part of the Resp.
+  const std::string& text() const noexcept { return holds(type_) == Holds::text ? text_ : no_text(); }
+  const std::vector<Resp>& elements() const noexcept {
+    return holds(type_) == Holds::elements ? elements_ : no_elements();
+  }
+  std::vector<Resp>& elements() noexcept {
+    return holds(type_) == Holds::elements ? elements_ : scratch_elements();
+  }
 
   friend bool operator==(const Resp& a, const Resp& b);
 
@@ -131,22 +140,72 @@ class Resp {
  private:
   Result<std::string_view> view() const;
 
+  // The one scalar a type has; which member is live follows from type_.
+  union Scalar {
+    Scalar() noexcept : integer(0) {}
+    std::int64_t integer;  // integer
+    double number;         // double_number
+    bool boolean;          // boolean
+    std::error_code ec;    // io_error
+  };
+
+  // Which member of the union below a type uses.
+  enum class Holds : std::uint8_t { scalar, text, elements };
+  static constexpr Holds holds(Type t) noexcept {
+    switch (t) {
+      case Type::simple_string:
+      case Type::bulk_string:
+      case Type::verbatim_string:
+      case Type::big_number:
+      case Type::server_error: return Holds::text;
+      case Type::array:
+      case Type::map:
+      case Type::set:
+      case Type::push: return Holds::elements;
+      default: return Holds::scalar;
+    }
+  }
+  static const std::string& no_text() noexcept;
+  static const std::vector<Resp>& no_elements() noexcept;
+  static std::vector<Resp>& scratch_elements() noexcept;
+  // Makes the member for `t` live (empty), ending the scalar's life.
+  void become(Type t) noexcept;
+
   Type type_ = Type::nil;
-  bool boolean_ = false;
   Delivery delivery_ = Delivery::delivered;
-  std::int64_t integer_ = 0;
-  double double_ = 0;
-  std::error_code ec_;
-  std::string text_;  // strings, error text, big number digits, verbatim "fmt:text"
-  std::vector<Resp> elements_;
+  // A node holds one value, so the members share their storage (48-byte
+  // nodes rather than 88): which one is live follows from type_ (holds()).
+  union {
+    Scalar scalar_;
+    std::string text_;  // strings, error text, big number digits, verbatim "fmt:text"
+    std::vector<Resp> elements_;
+  };
   std::unique_ptr<Resp> attributes_;
 
  public:
   Resp(const Resp& o);
   Resp& operator=(const Resp& o);
-  Resp(Resp&&) noexcept = default;
-  Resp& operator=(Resp&&) noexcept = default;
-  ~Resp() = default;
+  Resp(Resp&& o) noexcept;
+  Resp& operator=(Resp&& o) noexcept;
+  ~Resp();
 };
+
+// Inline: a vector of elements moves and destroys its nodes with these.
+inline Resp::Resp(Resp&& o) noexcept
+    : type_(o.type_), delivery_(o.delivery_), attributes_(std::move(o.attributes_)) {
+  switch (holds(type_)) {
+    case Holds::scalar: new (&scalar_) Scalar(o.scalar_); break;
+    case Holds::text: new (&text_) std::string(std::move(o.text_)); break;
+    case Holds::elements: new (&elements_) std::vector<Resp>(std::move(o.elements_)); break;
+  }
+}
+
+inline Resp::~Resp() {
+  switch (holds(type_)) {
+    case Holds::scalar: break;
+    case Holds::text: text_.~basic_string(); break;
+    case Holds::elements: elements_.~vector(); break;
+  }
+}
 
 }  // namespace respool

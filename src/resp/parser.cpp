@@ -28,96 +28,26 @@
 #include "respool/parser.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
 
+#include "resp/reply_memory.hpp"
+#include "resp/wire_numbers.hpp"
+
 namespace respool {
 namespace {
 
+using detail::all_digits;
+using detail::parse_double;
+using detail::parse_int64;
+
 constexpr std::size_t kMaxNumberLine = 32;         // longest length / integer / null / boolean line
 constexpr std::size_t kMaxDoubleLine = 325;        // longest double line (hiredis 1.x uses the same bound)
-constexpr std::int64_t kMaxReserve = 1024;         // elements reserved up front, whatever the claim
+constexpr std::size_t kFirstElements = 16;         // first capacity of an aggregate, whatever its claim
 constexpr std::size_t kMinBuffer = 16 * 1024;      // first allocation of the input buffer
 constexpr std::size_t kShrinkAbove = 1024 * 1024;  // an empty buffer larger than this is given back
-
-// A canonical decimal int64: "0", or an optional '-' then a non-zero digit
-// and more digits; no overflow.
-bool parse_int64(const char* p, std::size_t n, std::int64_t& out) noexcept {
-  if (n == 0) return false;
-  const bool neg = p[0] == '-';
-  std::size_t i = neg ? 1 : 0;
-  if (i == n) return false;
-  if (p[i] == '0') {
-    if (neg || n != 1) return false;
-    out = 0;
-    return true;
-  }
-  const std::uint64_t limit = neg ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
-  std::uint64_t acc = 0;
-  for (; i < n; ++i) {
-    const auto d = static_cast<unsigned>(static_cast<unsigned char>(p[i]) - '0');
-    if (d > 9) return false;
-    if (acc > (limit - d) / 10) return false;
-    acc = acc * 10 + d;
-  }
-  out = neg ? static_cast<std::int64_t>(0 - acc) : static_cast<std::int64_t>(acc);
-  return true;
-}
-
-bool all_digits(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool parse_double(std::string_view s, double& out) noexcept {
-  if (s == "inf" || s == "+inf") {
-    out = std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (s == "-inf") {
-    out = -std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (s == "nan" || s == "-nan") {
-    out = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  // [+-]digits[.digits][(e|E)[+-]digits]
-  std::string_view rest = s;
-  if (!rest.empty() && (rest.front() == '+' || rest.front() == '-')) rest.remove_prefix(1);
-  auto digits = [&rest] {
-    std::size_t k = 0;
-    while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') ++k;
-    rest.remove_prefix(k);
-    return k;
-  };
-  if (digits() == 0) return false;
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    if (digits() == 0) return false;
-  }
-  if (!rest.empty() && (rest.front() == 'e' || rest.front() == 'E')) {
-    rest.remove_prefix(1);
-    if (!rest.empty() && (rest.front() == '+' || rest.front() == '-')) rest.remove_prefix(1);
-    if (digits() == 0) return false;
-  }
-  if (!rest.empty()) return false;
-  if (s.front() == '+') s.remove_prefix(1);  // from_chars takes no '+'
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-  // Out of range (1e999): the grammar is right, the value is +-inf or 0.
-  if (ec == std::errc::result_out_of_range) {
-    const bool neg = s.front() == '-';
-    const auto e = s.find_first_of("eE");
-    const bool tiny = e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-';
-    out = tiny ? (neg ? -0.0 : 0.0)
-               : (neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
-    return true;
-  }
-  return ec == std::errc{} && ptr == s.data() + s.size();
-}
 
 Resp::Type aggregate_type(char t) noexcept {
   switch (t) {
@@ -145,7 +75,7 @@ struct Parser::Impl {
   enum class Step { progress, reply, more, fail };
   enum class Line { ok, more, fail };
 
-  explicit Impl(ParserLimits l) : limits(l) {}
+  explicit Impl(ParserLimits l) : limits(l), memory(l.max_reply_memory) {}
 
   ParserLimits limits;
 
@@ -163,6 +93,7 @@ struct Parser::Impl {
   std::vector<Frame> stack;
   std::optional<Resp> top_attrs;  // attributes for the next top-level reply
   std::int64_t reply_bytes = 0;   // wire bytes of the current reply already consumed
+  detail::ReplyMemory memory;     // heap the current reply holds (max_reply_memory)
   std::error_code error;
 
   // --- buffer ---------------------------------------------------------------
@@ -206,6 +137,7 @@ struct Parser::Impl {
     stack.clear();
     top_attrs.reset();
     reply_bytes = 0;
+    memory.clear();
     return Step::fail;
   }
 
@@ -222,21 +154,48 @@ struct Parser::Impl {
 
   std::optional<Resp>& attrs_slot() { return stack.empty() ? top_attrs : stack.back().pending_attrs; }
 
+  // Gives `v` the attributes waiting at the current level, if any: a heap
+  // Resp, counted.
+  bool attach_attrs(Resp& v) {
+    auto& slot = attrs_slot();
+    if (!slot) return true;
+    if (!memory.take(sizeof(Resp))) return false;
+    v.set_attributes(std::move(*slot));
+    slot.reset();
+    return true;
+  }
+
+  // Room for one more element in `f`. Capacity starts at kFirstElements and
+  // grows fourfold, never past the claimed count: fewer reallocations than
+  // doubling (each touches fresh memory), and the old buffer held during
+  // the last one is at most a quarter of the final. The new buffer is
+  // counted before it exists, and the old one given back once freed.
+  bool grow(Frame& f) {
+    auto& els = f.value.elements();
+    if (els.size() < els.capacity()) return true;
+    const std::uint64_t total = els.size() + static_cast<std::uint64_t>(f.remaining);
+    const std::uint64_t room = std::min(total, std::max<std::uint64_t>(4 * els.capacity(), kFirstElements));
+    const std::uint64_t old_bytes = els.capacity() * sizeof(Resp);
+    if (room > memory.room() / sizeof(Resp) || !memory.take(room * sizeof(Resp))) return false;
+    els.reserve(static_cast<std::size_t>(room));
+    memory.give_back(old_bytes);
+    return true;
+  }
+
   // A complete value at the current level: attach waiting attributes, add it
   // to its parent, close every aggregate it completes.
   Step emit(Resp&& v, std::optional<Resp>& out) {
     for (;;) {
-      if (auto& slot = attrs_slot()) {
-        v.set_attributes(std::move(*slot));
-        slot.reset();
-      }
+      if (!attach_attrs(v)) return fail(errc::limit_exceeded);
       if (stack.empty()) {
         out.emplace(std::move(v));
         reply_bytes = 0;
+        memory.clear();
         if (rpos == wpos) rpos = wpos = 0;
         return Step::reply;
       }
       Frame& f = stack.back();
+      if (!grow(f)) return fail(errc::limit_exceeded);
       f.value.elements().push_back(std::move(v));
       if (--f.remaining > 0) return Step::progress;
       if (!close_frame(v)) return Step::progress;
@@ -306,16 +265,32 @@ struct Parser::Impl {
     if (bulk_type == '=' && p[3] != ':') return fail(errc::protocol_error);  // "xxx:" then the text
     bulk_pending = false;
     if (!consume(need)) return Step::fail;
+    // bulk_header() checked that n bytes fit in max_reply_memory.
     switch (bulk_type) {
-      case '$': return emit(Resp::bulk_string(std::string(p, n)), out);
-      case '!': return emit(Resp::server_error(std::string(p, n)), out);
-      default: return emit(Resp::verbatim_string(std::string(p, 3), std::string(p + 4, n - 4)), out);
+      case '$': return counted(Resp::bulk_string(std::string(p, n)), out);
+      case '!': return counted(Resp::server_error(std::string(p, n)), out);
+      default: {
+        std::string text;  // "fmt:text" is built in this one buffer
+        text.reserve(n);
+        text.assign(p + 4, n - 4);
+        return counted(Resp::verbatim_string(std::string(p, 3), std::move(text)), out);
+      }
     }
+  }
+
+  // Whether a string of n bytes fits in what is left of max_reply_memory;
+  // checked before the string is built.
+  bool string_fits(std::size_t n) const noexcept { return detail::string_heap_bound(n) <= memory.room(); }
+
+  // Counts the heap of a new leaf (its text), then emits it.
+  Step counted(Resp&& v, std::optional<Resp>& out) {
+    if (!memory.take(detail::string_heap(v.text()))) return fail(errc::limit_exceeded);
+    return emit(std::move(v), out);
   }
 
   Step value(Resp&& v, std::size_t wire, std::optional<Resp>& out) {
     if (!consume(wire)) return Step::fail;
-    return emit(std::move(v), out);
+    return counted(std::move(v), out);
   }
 
   Step step(std::optional<Resp>& out) {
@@ -361,6 +336,7 @@ struct Parser::Impl {
     }
     const std::string_view line(p + 1, len);
     const std::size_t wire = len + 3;
+    if ((t == '+' || t == '-' || t == '(') && !string_fits(len)) return fail(errc::limit_exceeded);
 
     switch (t) {
       case '+': return value(Resp::simple_string(std::string(line)), wire, out);
@@ -404,6 +380,7 @@ struct Parser::Impl {
     // The whole item must fit in what is left of max_reply_bytes.
     const std::int64_t left = limits.max_reply_bytes - reply_bytes - static_cast<std::int64_t>(wire) - 2;
     if (left < 0 || n > left) return fail(errc::limit_exceeded);
+    if (!string_fits(static_cast<std::size_t>(n))) return fail(errc::limit_exceeded);
     if (!consume(wire)) return Step::fail;
     bulk_pending = true;
     bulk_type = t;
@@ -424,13 +401,8 @@ struct Parser::Impl {
     Frame f;
     f.value = Resp::aggregate(aggregate_type(t), {});
     f.attribute = t == '|';
-    if (!f.attribute) {
-      // Attributes seen before this aggregate belong to it.
-      if (auto& slot = attrs_slot()) {
-        f.value.set_attributes(std::move(*slot));
-        slot.reset();
-      }
-    }
+    // Attributes seen before this aggregate belong to it.
+    if (!f.attribute && !attach_attrs(f.value)) return fail(errc::limit_exceeded);
     if (count == 0) {
       if (f.attribute) {
         attrs_slot() = std::move(f.value);
@@ -438,8 +410,7 @@ struct Parser::Impl {
       }
       return emit(std::move(f.value), out);
     }
-    f.value.elements().reserve(static_cast<std::size_t>(std::min(count, kMaxReserve)));
-    f.remaining = count;
+    f.remaining = count;  // elements get room as they arrive (grow())
     stack.push_back(std::move(f));
     return Step::progress;
   }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <utility>
 
 namespace respool {
@@ -138,92 +139,133 @@ void render(std::string& out, const Resp& r) {
 
 Resp Resp::simple_string(std::string s) {
   Resp r;
-  r.type_ = Type::simple_string;
+  r.become(Type::simple_string);
   r.text_ = std::move(s);
   return r;
 }
 
 Resp Resp::bulk_string(std::string s) {
   Resp r;
-  r.type_ = Type::bulk_string;
+  r.become(Type::bulk_string);
   r.text_ = std::move(s);
   return r;
 }
 
 Resp Resp::integer_value(std::int64_t v) {
   Resp r;
-  r.type_ = Type::integer;
-  r.integer_ = v;
+  r.become(Type::integer);
+  r.scalar_.integer = v;
   return r;
 }
 
 Resp Resp::double_value(double v) {
   Resp r;
-  r.type_ = Type::double_number;
-  r.double_ = v;
+  r.become(Type::double_number);
+  r.scalar_.number = v;
   return r;
 }
 
 Resp Resp::boolean_value(bool v) {
   Resp r;
-  r.type_ = Type::boolean;
-  r.boolean_ = v;
+  r.become(Type::boolean);
+  r.scalar_.boolean = v;
   return r;
 }
 
 Resp Resp::big_number(std::string digits) {
   Resp r;
-  r.type_ = Type::big_number;
+  r.become(Type::big_number);
   r.text_ = std::move(digits);
   return r;
 }
 
 Resp Resp::verbatim_string(std::string format, std::string text) {
   Resp r;
-  r.type_ = Type::verbatim_string;
-  r.text_.reserve(format.size() + 1 + text.size());
-  r.text_.append(format).push_back(':');
-  r.text_.append(text);
+  r.become(Type::verbatim_string);
+  format.push_back(':');
+  if (text.capacity() >= format.size() + text.size()) {
+    // Built in text's own buffer: a large payload is never held twice (the
+    // parser counts on it, see max_reply_memory).
+    text.insert(0, format);
+    r.text_ = std::move(text);
+    return r;
+  }
+  r.text_.reserve(format.size() + text.size());
+  r.text_.append(format).append(text);
   return r;
 }
 
 Resp Resp::server_error(std::string message) {
   Resp r;
-  r.type_ = Type::server_error;
+  r.become(Type::server_error);
   r.text_ = std::move(message);
   return r;
 }
 
 Resp Resp::io_error(std::error_code ec, Delivery delivery) {
   Resp r;
-  r.type_ = Type::io_error;
+  r.become(Type::io_error);
   r.delivery_ = delivery;
-  r.ec_ = ec;
+  r.scalar_.ec = ec;
   return r;
 }
 
 Resp Resp::aggregate(Type t, std::vector<Resp> elements) {
   Resp r;
-  r.type_ = t;
-  r.elements_ = std::move(elements);
+  r.become(t);
+  if (holds(t) == Holds::elements) r.elements_ = std::move(elements);  // else not an aggregate: no elements
   return r;
+}
+
+void Resp::become(Type t) noexcept {
+  type_ = t;
+  switch (holds(t)) {
+    case Holds::scalar: break;
+    case Holds::text: new (&text_) std::string(); break;
+    case Holds::elements: new (&elements_) std::vector<Resp>(); break;
+  }
+}
+
+const std::string& Resp::no_text() noexcept {
+  static const std::string none;
+  return none;
+}
+
+const std::vector<Resp>& Resp::no_elements() noexcept {
+  static const std::vector<Resp> none;
+  return none;
+}
+
+std::vector<Resp>& Resp::scratch_elements() noexcept {
+  thread_local std::vector<Resp> scratch;
+  scratch.clear();
+  return scratch;
 }
 
 Resp::Resp(const Resp& o)
     : type_(o.type_),
-      boolean_(o.boolean_),
       delivery_(o.delivery_),
-      integer_(o.integer_),
-      double_(o.double_),
-      ec_(o.ec_),
-      text_(o.text_),
-      elements_(o.elements_),
-      attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {}
+      attributes_(o.attributes_ ? std::make_unique<Resp>(*o.attributes_) : nullptr) {
+  switch (holds(type_)) {
+    case Holds::scalar: new (&scalar_) Scalar(o.scalar_); break;
+    case Holds::text: new (&text_) std::string(o.text_); break;
+    case Holds::elements: new (&elements_) std::vector<Resp>(o.elements_); break;
+  }
+}
 
 Resp& Resp::operator=(const Resp& o) {
   if (this != &o) {
     Resp copy(o);
     *this = std::move(copy);
+  }
+  return *this;
+}
+
+Resp& Resp::operator=(Resp&& o) noexcept {
+  if (this != &o) {
+    Resp taken(std::move(o));  // first: `o` may live inside *this (an element)
+    this->~Resp();
+    new (this) Resp(std::move(taken));
   }
   return *this;
 }
@@ -236,13 +278,13 @@ bool Resp::is_aggregate() const noexcept {
 
 std::error_code Resp::err() const noexcept {
   if (type_ == Type::server_error) return make_error_code(errc::server_error);
-  if (type_ == Type::io_error) return ec_;
+  if (type_ == Type::io_error) return scalar_.ec;
   return {};
 }
 
 std::string Resp::error_message() const {
   if (type_ == Type::server_error) return text_;
-  if (type_ == Type::io_error) return ec_.message();
+  if (type_ == Type::io_error) return scalar_.ec.message();
   return {};
 }
 
@@ -276,8 +318,8 @@ Result<std::string_view> Resp::view() const {
 Result<std::string> Resp::str() const& {
   switch (type_) {
     case Type::big_number: return text_;
-    case Type::integer: return integer_text(integer_);
-    case Type::double_number: return double_text(double_);
+    case Type::integer: return integer_text(scalar_.integer);
+    case Type::double_number: return double_text(scalar_.number);
     default: {
       auto v = view();
       if (!v) return v.error();
@@ -296,7 +338,7 @@ Result<std::string> Resp::str() && {
 Result<std::string_view> Resp::bytes() const& { return view(); }
 
 Result<std::int64_t> Resp::integer() const {
-  if (type_ == Type::integer) return integer_;
+  if (type_ == Type::integer) return scalar_.integer;
   if (type_ == Type::big_number) return parse_integer(text_);
   if (is_string_type(type_)) return parse_integer(*view());
   auto v = view();  // nil, errors, wrong type
@@ -304,8 +346,8 @@ Result<std::int64_t> Resp::integer() const {
 }
 
 Result<double> Resp::number() const {
-  if (type_ == Type::double_number) return double_;
-  if (type_ == Type::integer) return static_cast<double>(integer_);
+  if (type_ == Type::double_number) return scalar_.number;
+  if (type_ == Type::integer) return static_cast<double>(scalar_.integer);
   if (type_ == Type::big_number) return parse_double(text_);
   if (is_string_type(type_)) return parse_double(*view());
   auto v = view();
@@ -313,9 +355,9 @@ Result<double> Resp::number() const {
 }
 
 Result<bool> Resp::boolean() const {
-  if (type_ == Type::boolean) return boolean_;
+  if (type_ == Type::boolean) return scalar_.boolean;
   if (type_ == Type::integer) {
-    if (integer_ == 0 || integer_ == 1) return integer_ == 1;
+    if (scalar_.integer == 0 || scalar_.integer == 1) return scalar_.integer == 1;
     return errc::wrong_type;
   }
   auto v = view();
@@ -372,22 +414,25 @@ bool operator==(const Resp& a, const Resp& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
     case Resp::Type::integer:
-      if (a.integer_ != b.integer_) return false;
+      if (a.scalar_.integer != b.scalar_.integer) return false;
       break;
     case Resp::Type::boolean:
-      if (a.boolean_ != b.boolean_) return false;
+      if (a.scalar_.boolean != b.scalar_.boolean) return false;
       break;
     case Resp::Type::double_number:
       // Bitwise-style equality: nan equals nan, so that a parsed ",nan" compares equal to itself.
-      if (!(a.double_ == b.double_ || (std::isnan(a.double_) && std::isnan(b.double_)))) return false;
-      if (a.double_ == 0 && std::signbit(a.double_) != std::signbit(b.double_)) return false;
+      if (!(a.scalar_.number == b.scalar_.number ||
+            (std::isnan(a.scalar_.number) && std::isnan(b.scalar_.number))))
+        return false;
+      if (a.scalar_.number == 0 && std::signbit(a.scalar_.number) != std::signbit(b.scalar_.number))
+        return false;
       break;
     case Resp::Type::io_error:
-      if (a.ec_ != b.ec_) return false;
+      if (a.scalar_.ec != b.scalar_.ec) return false;
       break;
     default: break;
   }
-  if (a.text_ != b.text_ || a.elements_ != b.elements_) return false;
+  if (a.text() != b.text() || a.elements() != b.elements()) return false;
   if ((a.attributes_ == nullptr) != (b.attributes_ == nullptr)) return false;
   return a.attributes_ == nullptr || *a.attributes_ == *b.attributes_;
 }

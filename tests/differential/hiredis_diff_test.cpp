@@ -68,7 +68,8 @@ constexpr int kHiredisDepth = 8;
 const ParserLimits kLimits{.max_bulk_length = std::numeric_limits<std::int64_t>::max(),
                            .max_depth = kHiredisDepth,
                            .max_elements = INT_MAX,
-                           .max_reply_bytes = std::numeric_limits<std::int64_t>::max()};
+                           .max_reply_bytes = std::numeric_limits<std::int64_t>::max(),
+                           .max_reply_memory = std::numeric_limits<std::int64_t>::max()};
 
 struct Outcome {
   std::vector<Resp> replies;

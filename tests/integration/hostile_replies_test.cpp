@@ -34,6 +34,7 @@ DialOptions unlimited() {
   o.limits.max_bulk_length = std::numeric_limits<std::int64_t>::max();
   o.limits.max_elements = std::numeric_limits<std::int64_t>::max();
   o.limits.max_reply_bytes = std::numeric_limits<std::int64_t>::max();
+  o.limits.max_reply_memory = std::numeric_limits<std::int64_t>::max();
   return o;
 }
 

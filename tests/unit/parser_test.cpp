@@ -606,7 +606,8 @@ TEST(Parser, ClaimedHugeBulkAllocatesNothing) {
   EXPECT_EQ(parse_error("$9223372036854775807\r\n"), errc::limit_exceeded);  // INT64_MAX
   // Within the limits: the parser waits for the bytes without reserving them.
   Parser p(ParserLimits{.max_bulk_length = std::numeric_limits<std::int64_t>::max(),
-                        .max_reply_bytes = std::numeric_limits<std::int64_t>::max()});
+                        .max_reply_bytes = std::numeric_limits<std::int64_t>::max(),
+                        .max_reply_memory = std::numeric_limits<std::int64_t>::max()});
   p.feed("$4294967296\r\nabc");
   auto r = p.next();
   ASSERT_TRUE(r);

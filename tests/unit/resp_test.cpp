@@ -367,4 +367,51 @@ TEST(Resp, RawStorage) {
   EXPECT_EQ(Resp::server_error("E").text(), "E");
 }
 
+// A node keeps one value in a shared slot: copies, moves and assignments
+// between every pair of types keep each value whole.
+TEST(Resp, EveryTypeCopiesMovesAndAssignsOverEveryOther) {
+  const std::string long_text(100, 'x');  // a string with a heap buffer
+  std::vector<Resp> all = one_of_each();
+  all.push_back(bulk(long_text));
+  all.push_back(arr({bulk(long_text), arr({num(2)})}));
+  for (const Resp& from : all) {
+    for (const Resp& to : all) {
+      Resp copied = to;
+      copied = from;
+      EXPECT_EQ(copied, from);
+      Resp moved = to;
+      Resp source = from;
+      moved = std::move(source);
+      EXPECT_EQ(moved, from);
+      Resp constructed(std::move(moved));
+      EXPECT_EQ(constructed, from);
+    }
+  }
+}
+
+TEST(Resp, MoveAssigningAnElementToItsParent) {
+  Resp r = arr({arr({bulk(std::string(100, 'y')), num(1)})});
+  r = std::move(r.elements()[0]);
+  EXPECT_EQ(r, arr({bulk(std::string(100, 'y')), num(1)}));
+  r = std::move(r.elements()[0]);
+  EXPECT_EQ(r, bulk(std::string(100, 'y')));
+}
+
+TEST(Resp, RawStorageOfOtherTypesIsEmpty) {
+  EXPECT_TRUE(num(7).text().empty());
+  EXPECT_TRUE(arr({num(1)}).text().empty());
+  EXPECT_TRUE(bulk("abc").elements().empty());
+  EXPECT_TRUE(Resp().elements().empty());
+  // The mutable list of a non-aggregate is scratch: the Resp is unchanged.
+  Resp s = bulk("abc");
+  s.elements().push_back(num(1));
+  EXPECT_TRUE(s.elements().empty());
+  EXPECT_EQ(s, bulk("abc"));
+  Resp i = num(5);
+  i.elements().push_back(num(1));
+  EXPECT_EQ(i.integer().value(), 5);
+  // aggregate() with a type that is no aggregate keeps no elements.
+  EXPECT_TRUE(Resp::aggregate(T::nil, {num(1)}).elements().empty());
+}
+
 }  // namespace
