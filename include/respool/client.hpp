@@ -189,6 +189,46 @@ class Client {
   const DialOptions& options() const noexcept;
   int native_handle() const noexcept;
 
+  // --- For code that keeps Clients for others (a pool) ----------------------
+  // Everyday code needs none of these. Same thread-safety as the rest: the
+  // Client's one user at a time.
+
+  // Queue one command already encoded as a RESP array of bulk strings (what
+  // encode_command appends), as pipe_append would queue it. Strong
+  // guarantee. Precondition: `encoded` holds exactly one whole command.
+  void pipe_append_encoded(std::string_view encoded);
+  // Drop the RESP3 pushes and pub/sub messages set aside for read_reply().
+  void discard_set_aside() noexcept;
+  // Read and write timeouts back to those it was dialed with (no system
+  // call: the socket applies them on its next wait).
+  void restore_dial_timeouts() noexcept;
+  // While on, each reply read keeps the read deadline that the previous one
+  // started instead of starting its own, so one read timeout bounds a whole
+  // run of replies (a round trip shared by several callers).
+  void keep_read_deadline(bool on) noexcept;
+  // Take the session as it is now as the one is_clean() compares with: what
+  // a dial function set up (AUTH, SELECT, CLIENT SETNAME ...) stops counting
+  // as a change. Fails, changing nothing, when the client is closed (its
+  // error), or inside MULTI or WATCH, subscribed, or with replies owed
+  // (invalid_argument).
+  std::error_code accept_session_as_baseline() noexcept;
+
+  // A keeper (a pool) may mark the clients it manages and be told when one
+  // is destroyed while it is marked: set_keeper() names it once (held
+  // weakly); ~Client, after closing the socket, calls
+  // on_destroyed(keeper, *this) when the keeper is still alive and the mark
+  // is the keeper's own address. The Client only stores the mark and the
+  // stamp (the keeper's clock, say), and never reads them.
+  using KeeperCallback = void (*)(void* keeper, Client& c) noexcept;
+  void set_keeper(std::weak_ptr<void> keeper, KeeperCallback on_destroyed) noexcept {
+    keeper_ = std::move(keeper);
+    on_destroyed_ = on_destroyed;
+  }
+  const void* keeper_mark() const noexcept { return keeper_mark_; }
+  void set_keeper_mark(const void* mark) noexcept { keeper_mark_ = mark; }
+  std::int64_t keeper_stamp() const noexcept { return keeper_stamp_; }
+  void set_keeper_stamp(std::int64_t stamp) noexcept { keeper_stamp_ = stamp; }
+
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
@@ -228,16 +268,11 @@ class Client {
   std::size_t lost_unsent_ = 0;
   std::error_code critical_;
   std::unique_ptr<Impl> impl_;
-  const void* owner_ = nullptr;  // the pool that handed this client out, if any
-  std::int64_t pool_stamp_ = 0;  // the pool's coarse clock when it last handed it out
-  // Set once by the pool that dialed this client, so that destroying it while
-  // handed out (instead of putting it back, or by putting it into another
-  // pool) tells that pool its slot is free: ~Client calls on_abandoned_ when
-  // home_ is still alive and owner_ is home_ (no pool lock is held then).
-  std::weak_ptr<void> home_;
-  void (*on_abandoned_)(void* home, Client& c) noexcept = nullptr;
-
-  friend struct PoolAccess;  // the pool's bookkeeping on its clients
+  // The keeper's (see set_keeper).
+  const void* keeper_mark_ = nullptr;
+  std::int64_t keeper_stamp_ = 0;
+  std::weak_ptr<void> keeper_;
+  KeeperCallback on_destroyed_ = nullptr;
 };
 
 }  // namespace respool

@@ -82,11 +82,12 @@ std::error_code Client::Impl::flush(Client& c, std::size_t& written) {
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
-  if (on_abandoned_ == nullptr || owner_ == nullptr) return;
-  // Closed before the pool hears of it, so that the slot it frees under
-  // max_open is never taken while this socket is still open.
+  if (on_destroyed_ == nullptr || keeper_mark_ == nullptr) return;
+  // Closed before the keeper hears of it: a pool may then reuse the slot
+  // under max_open, and this socket must not still be open.
   impl_->stream.close();
-  if (auto home = home_.lock(); home && owner_ == home.get()) on_abandoned_(home.get(), *this);
+  if (auto keeper = keeper_.lock(); keeper && keeper_mark_ == keeper.get())
+    on_destroyed_(keeper.get(), *this);
 }
 
 std::error_code Client::begin_command(std::string_view name) noexcept {
@@ -256,6 +257,35 @@ void Client::close() noexcept {
   impl_->pending.clear();
   impl_->confirmations_owed = 0;
   lost_unknown_ = lost_unsent_ = 0;
+}
+
+void Client::pipe_append_encoded(std::string_view encoded) {
+  const std::string_view name = encoded_argument(encoded, 0, nullptr);
+  append_command(name, [&] { out_.append(encoded); });
+}
+
+void Client::discard_set_aside() noexcept {
+  if (!impl_->pushes.empty()) impl_->pushes.clear();
+}
+
+void Client::restore_dial_timeouts() noexcept {
+  auto& s = impl_->stream;
+  const auto& o = impl_->options;
+  if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)
+    s.set_timeouts(o.read_timeout, o.write_timeout);
+}
+
+void Client::keep_read_deadline(bool on) noexcept { impl_->one_deadline = on; }
+
+std::error_code Client::accept_session_as_baseline() noexcept {
+  if (is_closed()) return Impl::closed_error(*this);
+  const auto was = session_;
+  session_ = static_cast<std::uint8_t>(session_ & ~session::changed);
+  if (!is_clean()) {
+    session_ = was;
+    return errc::invalid_argument;
+  }
+  return {};
 }
 
 bool Client::peer_closed() const noexcept {

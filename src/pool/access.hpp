@@ -1,34 +1,35 @@
-// PoolAccess: the pool's bookkeeping on its clients (private). Client
-// befriends it; nothing else touches Client's private members.
+// PoolAccess: the pool's bookkeeping on its clients (private), through the
+// Client's public keeper interface only (Client::set_keeper_mark, ...).
 //
-//   owner_: which pool a client belongs to and where it is. A pool sets it to
-//   its state while the client is handed out, and to the state's idle tag
-//   while the client sits idle in the pool; put() accepts only the former.
+//   keeper mark: which pool a client belongs to and where it is. A pool sets
+//   it to its state while the client is handed out, and to the state's idle
+//   tag while the client sits idle in the pool; put() accepts only the
+//   former. The keeper stamp: the pool's coarse clock when it last handed
+//   the client out.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
 #include <system_error>
 
-#include "client/impl.hpp"
+#include "client/session.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
 
 namespace respool {
 
 struct PoolAccess {
-  static const void* owner(const Client& c) noexcept { return c.owner_; }
-  static void set_owner(Client& c, const void* owner) noexcept { c.owner_ = owner; }
+  static const void* owner(const Client& c) noexcept { return c.keeper_mark(); }
+  static void set_owner(Client& c, const void* owner) noexcept { c.set_keeper_mark(owner); }
   // When the pool last handed it out (its coarse clock): put() stamps an
   // idle connection with it instead of reading the clock again.
-  static std::int64_t stamp(const Client& c) noexcept { return c.pool_stamp_; }
-  static void set_stamp(Client& c, std::int64_t t) noexcept { c.pool_stamp_ = t; }
-  static void set_home(Client& c, std::weak_ptr<void> home,
-                       void (*on_abandoned)(void*, Client&) noexcept) noexcept {
-    c.home_ = std::move(home);
-    c.on_abandoned_ = on_abandoned;
+  static std::int64_t stamp(const Client& c) noexcept { return c.keeper_stamp(); }
+  static void set_stamp(Client& c, std::int64_t t) noexcept { c.set_keeper_stamp(t); }
+  // Destroying the client while handed out (instead of putting it back, or
+  // by putting it into another pool) calls on_abandoned with the pool.
+  static void set_home(Client& c, std::weak_ptr<void> home, Client::KeeperCallback on_abandoned) noexcept {
+    c.set_keeper(std::move(home), on_abandoned);
   }
 
   // A client just returned by a dial function: accept the session state it
@@ -37,22 +38,17 @@ struct PoolAccess {
   // by a pool, or left inside MULTI / WATCH or with replies owed.
   static std::error_code adopt(Client& c) noexcept {
     if (c.is_closed()) return c.last_critical() ? c.last_critical() : make_error_code(errc::client_closed);
-    if (c.owner_ != nullptr) return errc::invalid_argument;
-    c.session_ = static_cast<std::uint8_t>(c.session_ & ~session::changed);
-    if (!c.is_clean()) return errc::invalid_argument;
-    return {};
+    if (c.keeper_mark() != nullptr) return errc::invalid_argument;
+    return c.accept_session_as_baseline();
   }
 
   // What a caller may leave on a clean client, undone before the next one
   // gets it: its timeouts go back to those it was dialed with (no system
-  // call: the socket applies them lazily), and RESP3 pushes set aside for
-  // read_reply() are dropped (they were for the caller that had it).
+  // call), and RESP3 pushes set aside for read_reply() are dropped (they
+  // were for the caller that had it).
   static void reset_for_next_caller(Client& c) noexcept {
-    if (!c.impl_->pushes.empty()) c.impl_->pushes.clear();
-    auto& s = c.impl_->stream;
-    const auto& o = c.impl_->options;
-    if (s.read_timeout() != o.read_timeout || s.write_timeout() != o.write_timeout)
-      s.set_timeouts(o.read_timeout, o.write_timeout);
+    c.discard_set_aside();
+    c.restore_dial_timeouts();
   }
 
   // What a command does to a connection (client/session.cpp).
@@ -61,22 +57,14 @@ struct PoolAccess {
     return session::may_hold_connection(name);
   }
 
-  // Start a pipeline on a client handed out by the pool: fails (nothing
-  // queued) when it is closed or has commands in flight.
-  static std::error_code begin(Client& c, std::string_view name) { return c.begin_command(name); }
-  // Queue one already-encoded command; its reply comes from pipe_resp().
-  static void queue_encoded(Client& c, std::string_view name, std::string_view encoded) {
-    c.append_command(name, [&] { c.out_.append(encoded); });
-  }
-
-  // While on, each reply read keeps the read deadline the previous one
-  // started (set after the first reply of a shared round trip): one
-  // read_timeout bounds the rest of the round trip, not one per reply.
-  static void set_one_deadline(Client& c, bool on) noexcept { c.impl_->one_deadline = on; }
-
-  static void set_timeouts(Client& c, std::chrono::nanoseconds read,
-                           std::chrono::nanoseconds write) noexcept {
-    c.impl_->stream.set_timeouts(read, write);
+  // Whether a client handed out by the pool can start a pipeline with
+  // command `name`, as Client::cmd would check: not when it is closed or has
+  // commands in flight, nor for a pub/sub command (one reply per channel).
+  static std::error_code begin(const Client& c, std::string_view name) noexcept {
+    if (c.is_closed()) return c.last_critical() ? c.last_critical() : make_error_code(errc::client_closed);
+    if (c.pipe_pending() != 0) return errc::pipeline_busy;
+    if (session::effect_of(name, {}) == session::Effect::pubsub) return errc::pubsub_command;
+    return {};
   }
 };
 

@@ -135,7 +135,7 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
   if (!closed_) {
     ping_fd_ = dup;
     lk.unlock();
-    PoolAccess::set_timeouts(c, cfg_.ping_timeout, cfg_.ping_timeout);
+    c.set_timeouts(cfg_.ping_timeout, cfg_.ping_timeout);
     try {
       const Resp r = c.cmd("PING");
       ok = !r.err() && c.is_clean();

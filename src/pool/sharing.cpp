@@ -125,7 +125,7 @@ Resp PoolState::cmd_once(std::string_view name, std::string_view encoded, bool& 
           *carried[i]->cmd->reply = Resp::io_error(std::make_error_code(std::errc::not_enough_memory));
       }
       if (n != 0) pool.answer_carried(carried, n);
-      PoolAccess::set_one_deadline(*conn, false);
+      conn->keep_read_deadline(false);
       pool.put(std::move(conn));
     }
   } finish{*this, c, carried.data(), n};
@@ -135,14 +135,13 @@ Resp PoolState::cmd_once(std::string_view name, std::string_view encoded, bool& 
     reply = Resp::io_error(ec, Delivery::not_sent);
     for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = Resp::io_error(ec, Delivery::not_sent);
   } else {
-    PoolAccess::queue_encoded(client, name, encoded);
-    for (std::size_t i = 0; i < n; ++i)
-      PoolAccess::queue_encoded(client, carried[i]->cmd->name, carried[i]->cmd->encoded);
+    client.pipe_append_encoded(encoded);
+    for (std::size_t i = 0; i < n; ++i) client.pipe_append_encoded(carried[i]->cmd->encoded);
     reply = client.pipe_resp();  // one write for all, then our reply
     // The carried replies under the deadline ours started. Written without
     // the lock: their owners read them only once `served` is set under the
     // lock (answer_carried).
-    PoolAccess::set_one_deadline(client, true);
+    client.keep_read_deadline(true);
     for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = client.pipe_resp();
   }
   finish.completed = true;
