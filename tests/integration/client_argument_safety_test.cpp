@@ -41,7 +41,8 @@ struct ThrowingRange {
     int* derefs = nullptr;
     std::string operator*() const {
       if (++*derefs == fail_at) throw std::runtime_error("argument failed");
-      return "v" + std::to_string(i);
+      std::string v = "v";
+      return v.append(std::to_string(i));
     }
     iterator& operator++() {
       ++i;

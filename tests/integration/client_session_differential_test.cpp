@@ -125,11 +125,9 @@ TEST_P(SessionDifferential, TrackerMatchesTheServerAfterEveryStep) {
 
       const SessionState s = c->session();
       const ServerView v = server_view(*observer, id);
-      const std::string where = "protocol " + std::to_string(protocol) + ", after " + [&] {
-        std::string t;
-        for (auto& x : trace) t += x + " ";
-        return t;
-      }();
+      std::string where = "protocol ";
+      where.append(std::to_string(protocol)).append(", after ");
+      for (auto& x : trace) where.append(x).append(" ");
       ASSERT_EQ(s.in_multi, v.multi) << where;
       ASSERT_EQ(s.subscriptions, v.subscriptions) << where;
       if (!s.changed) {

@@ -28,7 +28,8 @@ constexpr std::size_t kElements = 1'000'000;
 constexpr std::size_t kBuffers = std::size_t{1} << 20;  // the parser's own buffers, and the client's
 
 std::string million(std::string_view element) {
-  std::string out = "*" + std::to_string(kElements) + "\r\n";
+  std::string out = "*";
+  out.append(std::to_string(kElements)).append("\r\n");
   out.reserve(out.size() + element.size() * kElements);
   for (std::size_t i = 0; i < kElements; ++i) out += element;
   return out;

@@ -67,7 +67,8 @@ TEST(PoolBounds, ACarriedCommandWaitsAtMostOneReadTimeoutForTheWholeRoundTrip) {
       const auto waits = pool->stats().waits;
       threads.emplace_back([&, i] {
         auto& r = replies[static_cast<std::size_t>(i)];
-        r = i == 0 ? pool->cmd("ECHO", "carrier") : pool->cmd("INCR", "k" + std::to_string(i));
+        r = i == 0 ? pool->cmd("ECHO", "carrier")
+                   : pool->cmd("INCR", std::string("k").append(std::to_string(i)));
         waited[static_cast<std::size_t>(i)] = ms_since(released);
       });
       ASSERT_TRUE(wait_until([&] { return pool->stats().waits == waits + 1; }));
@@ -264,7 +265,7 @@ TEST(PoolBounds, AConnectionBeingClosedStillCountsUnderMaxOpen) {
   ASSERT_EQ(::listen(lfd, 8), 0);
   ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
   const int port = ntohs(sa.sin_port);
-  const std::string addr = "127.0.0.1:" + std::to_string(port);
+  const std::string addr = std::string("127.0.0.1:").append(std::to_string(port));
 
   std::atomic<int> open_at_dial{-1};  // sockets already open when the last dial started
   PoolOptions o;

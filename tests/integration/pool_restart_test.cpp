@@ -28,7 +28,7 @@ using respool::test::FaultProxy;
 
 // The integer value of `key` on the server (0 when it doesn't exist).
 long long server_counter(const RedisServer& s, const std::string& key) {
-  const std::string reply = s.raw_command("GET " + key);  // "$1\r\n1\r\n" or "$-1\r\n"
+  const std::string reply = s.raw_command(std::string("GET ").append(key));  // "$1\r\n1\r\n" or "$-1\r\n"
   if (reply.rfind("$-1", 0) == 0) return 0;
   const auto nl = reply.find("\r\n");
   return std::atoll(reply.c_str() + nl + 2);
