@@ -197,6 +197,10 @@ class Client {
   // encode_command appends), as pipe_append would queue it. Strong
   // guarantee. Precondition: `encoded` holds exactly one whole command.
   void pipe_append_encoded(std::string_view encoded);
+  // cmd() for a command already encoded, written straight from `encoded`
+  // (no copy). Same errors as cmd(); invalid_argument when `encoded` holds
+  // no command.
+  Resp cmd_encoded(std::string_view encoded);
   // Drop the RESP3 pushes and pub/sub messages set aside for read_reply().
   void discard_set_aside() noexcept;
   // Read and write timeouts back to those it was dialed with (no system
@@ -255,7 +259,10 @@ class Client {
   // queued and notes what its replies will do to the session. Strong
   // guarantee.
   void note_command(std::string_view name, std::string_view encoded);
-  Resp round_trip();
+  // Writes the command queued in out_ (or, when `external` is not empty,
+  // that encoded command instead, straight from the caller's buffer), then
+  // reads its reply.
+  Resp round_trip(std::string_view external = {});
 
   std::string out_;           // encoded commands not yet written
   std::size_t queued_ = 0;    // replies owed to the commands in out_ (pipeline)

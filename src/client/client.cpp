@@ -146,12 +146,13 @@ void Client::note_command(std::string_view name, std::string_view encoded) {
   queued_ += replies;
 }
 
-Resp Client::round_trip() {
+Resp Client::round_trip(std::string_view external) {
   // Owed while it is read: should the read throw (std::bad_alloc), the client
   // is not clean and the pool won't hand it on with the reply still coming.
   unread_ = std::exchange(queued_, 0);
   std::size_t written = 0;
-  if (auto ec = Impl::flush(*this, written)) return Impl::fail(*this, ec, 1, written != 0 ? 1 : 0);
+  const auto ec = external.empty() ? Impl::flush(*this, written) : impl_->stream.write_all(external, written);
+  if (ec) return Impl::fail(*this, ec, 1, written != 0 ? 1 : 0);
   auto r = impl_->read_one(Impl::Expect::reply);
   if (!r) return Impl::fail(*this, r.error(), 1, 1);
   unread_ = 0;
@@ -262,6 +263,14 @@ void Client::close() noexcept {
 void Client::pipe_append_encoded(std::string_view encoded) {
   const std::string_view name = encoded_argument(encoded, 0, nullptr);
   append_command(name, [&] { out_.append(encoded); });
+}
+
+Resp Client::cmd_encoded(std::string_view encoded) {
+  const std::string_view name = encoded_argument(encoded, 0, nullptr);
+  if (name.empty()) return Resp::io_error(errc::invalid_argument, Delivery::not_sent);
+  if (auto ec = begin_command(name)) return Resp::io_error(ec, Delivery::not_sent);
+  note_command(name, encoded);
+  return round_trip(encoded);
 }
 
 void Client::discard_set_aside() noexcept {

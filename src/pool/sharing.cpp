@@ -134,7 +134,11 @@ Resp PoolState::cmd_once(std::string_view name, std::string_view encoded, bool& 
   if (auto ec = PoolAccess::begin(client, name)) {
     reply = Resp::io_error(ec, Delivery::not_sent);
     for (std::size_t i = 0; i < n; ++i) *carried[i]->cmd->reply = Resp::io_error(ec, Delivery::not_sent);
+  } else if (n == 0) {
+    reply = client.cmd_encoded(encoded);  // written from the caller's buffer: no copy
   } else {
+    // One write for all: each command is copied once, into the carrier's
+    // output buffer.
     client.pipe_append_encoded(encoded);
     for (std::size_t i = 0; i < n; ++i) client.pipe_append_encoded(carried[i]->cmd->encoded);
     reply = client.pipe_resp();  // one write for all, then our reply

@@ -10,6 +10,7 @@
 
 #include "client_helpers.hpp"
 #include "respool/client.hpp"
+#include "respool/error.hpp"
 
 namespace respool {
 namespace {
@@ -75,6 +76,38 @@ TEST(ClientArguments, ThrowingArgumentLeavesNoHalfCommand) {
   EXPECT_FALSE(c->is_closed());
   EXPECT_TRUE(c->is_clean());  // the MULTI that threw was never noted
   EXPECT_EQ(c->cmd("EXISTS", "args:throw").integer().value_or(-1), 0);
+}
+
+}  // namespace
+}  // namespace respool
+
+namespace respool {
+namespace {
+
+TEST(ClientEncoded, AnEncodedCommandRunsAsCmdWouldRunIt) {
+  auto c = test::dial_shared();
+  ASSERT_TRUE(c);
+  std::string set, get;
+  encode_command(set, "SET", "args:encoded", 42);
+  encode_command(get, "GET", "args:encoded");
+  EXPECT_EQ(c->cmd_encoded(set).str().value_or("?"), "OK");
+  EXPECT_EQ(c->cmd_encoded(get).str().value_or("?"), "42");
+  EXPECT_EQ(c->cmd_encoded("").err(), errc::invalid_argument);
+  std::string sub;
+  encode_command(sub, "SUBSCRIBE", "a");
+  EXPECT_EQ(c->cmd_encoded(sub).err(), errc::pubsub_command);
+  std::string watch, exec;
+  encode_command(watch, "WATCH", "args:encoded");
+  encode_command(exec, "EXEC");
+  ASSERT_FALSE(c->cmd_encoded(watch).err());
+  EXPECT_TRUE(c->session().watching);  // noted like any other command
+  EXPECT_TRUE(c->cmd_encoded(exec).is_server_error());
+  EXPECT_FALSE(c->is_clean());
+  // The pipeline form, for a batch of encoded commands.
+  c->pipe_append_encoded(get);
+  c->pipe_append_encoded(get);
+  EXPECT_EQ(c->pipe_resp().str().value_or("?"), "42");
+  EXPECT_EQ(c->pipe_resp().str().value_or("?"), "42");
 }
 
 }  // namespace
