@@ -17,7 +17,7 @@ PACKAGES=(
   libssl-dev                                  # TLS (OpenSSL 3)
   openssl ca-certificates                     # test certificates made at test time; the system trust store
   libcli11-dev                                # respool-bench's command line
-  redis-server redis-tools                    # the real server the tests start, and redis-benchmark
+  redis-server redis-tools redis-sentinel     # the real servers the tests start, and redis-benchmark
   "$@"
 )
 

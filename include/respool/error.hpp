@@ -56,6 +56,14 @@ enum class errc {
   nil_reply,       // accessor called on a nil reply
   not_a_number,    // integer()/number() of a string that is not a number
   odd_map_length,  // map() of an array with an odd number of elements
+
+  // cluster and sentinel (nothing was run when these are returned)
+  cross_slot,          // keys of one command hash to different slots
+  cluster_down,        // no node serves the slot (CLUSTERDOWN, or the slot is
+                       // unassigned) for longer than the retry budget
+  too_many_redirects,  // more MOVED/ASK/TRYAGAIN than ClusterOptions::max_redirects
+  no_primary,          // no sentinel named a reachable primary (or replica) that
+                       // confirmed its role
 };
 
 const std::error_category& category() noexcept;
