@@ -10,12 +10,12 @@
 // returns it, and every later call fails with it (errc::client_closed after
 // close()). A server error reply ("-ERR ...") is not critical.
 //
-// Blocking: cmd(), pipe_resp() and pipe_clear() block on the socket, each
-// read bounded by read_timeout and each write by write_timeout (zero = no
-// limit); peer_closed() never blocks; dial() is bounded by connect_timeout
-// for a host name's lookup, connect_timeout for each address tried, plus
-// read/write timeouts for the set-up commands, plus connect_timeout for the
-// TLS handshake when TLS is on.
+// Blocking: cmd(), pipe_send(), pipe_resp() and pipe_clear() block on the
+// socket, each read bounded by read_timeout and each write by write_timeout
+// (zero = no limit); peer_closed() never blocks; dial() is bounded by
+// connect_timeout for a host name's lookup, connect_timeout for each address
+// tried, plus read/write timeouts for the set-up commands, plus
+// connect_timeout for the TLS handshake when TLS is on.
 //
 // Delivery: a failed command's Resp::delivery() says whether it may have
 // reached the server: not_sent when no byte of it was accepted by the
@@ -131,6 +131,14 @@ class Client {
   // Sends every queued command in one write (when any are queued), then
   // returns the oldest unread reply; errc::pipeline_empty when none is owed.
   Resp pipe_resp();
+  // Sends every queued command now, in one write, without reading any reply
+  // (to write to several connections before reading from any); pipe_resp()
+  // then reads the replies as usual. Nothing queued: does nothing, returns
+  // {}. Returns the write's error, which is critical: the client is closed
+  // and each later pipe_resp() reports one owed reply's failure, as after a
+  // failed pipe_resp() write (Delivery::unknown when any byte was written,
+  // not_sent otherwise). On a closed client: its error, nothing sent.
+  std::error_code pipe_send();
   // Drops queued (unsent) commands, and reads and discards replies already
   // owed by the server (blocking, like pipe_resp). Returns {replies the
   // dropped commands were owed, replies discarded}.

@@ -62,14 +62,34 @@ bool Client::Impl::settle(Client& c, const Resp& reply) noexcept {
   return true;
 }
 
-Resp Client::Impl::fail(Client& c, std::error_code ec, std::size_t owed, std::size_t sent) {
+void Client::Impl::lose(Client& c, std::error_code ec, std::size_t owed, std::size_t sent) {
   c.critical_ = ec;
   c.close();
   sent = std::min(sent, owed);
-  const Delivery first = sent != 0 ? Delivery::unknown : Delivery::not_sent;
-  c.lost_unknown_ = sent != 0 ? sent - 1 : 0;
-  c.lost_unsent_ = owed - sent - (sent != 0 || owed == 0 ? 0 : 1);
-  return Resp::io_error(ec, first);
+  c.lost_unknown_ = sent;
+  c.lost_unsent_ = owed - sent;
+}
+
+Resp Client::Impl::fail(Client& c, std::error_code ec, std::size_t owed, std::size_t sent) {
+  lose(c, ec, owed, sent);
+  return lost_reply(c);
+}
+
+Resp Client::Impl::lost_reply(Client& c) {
+  // Replies owed when the connection failed: those written first.
+  auto delivery = Delivery::not_sent;
+  if (c.lost_unknown_ != 0) {
+    --c.lost_unknown_;
+    delivery = Delivery::unknown;
+  } else if (c.lost_unsent_ != 0) {
+    --c.lost_unsent_;
+  } else if (c.unread_ != 0) {
+    delivery = Delivery::unknown;  // written, then close()d
+  }
+  c.out_.clear();
+  c.queued_ = 0;
+  c.unread_ = 0;
+  return Resp::io_error(closed_error(c), delivery);
 }
 
 std::error_code Client::Impl::flush(Client& c, std::size_t& written) {
@@ -98,43 +118,17 @@ std::error_code Client::begin_command(std::string_view name) noexcept {
   return {};
 }
 
-namespace {
-
-// The element count and the argument at `index` (0: the name) of a command
-// as encode_command wrote it: "*<n>\r\n$<len>\r\n<bytes>\r\n...". Empty
-// when there is no such argument.
-std::string_view encoded_argument(std::string_view encoded, std::size_t index, std::size_t* count) {
-  std::size_t pos = 0, n = 0;
-  auto number = [&]() {
-    std::size_t v = 0;
-    for (++pos; pos < encoded.size() && encoded[pos] >= '0' && encoded[pos] <= '9'; ++pos)
-      v = v * 10 + static_cast<std::size_t>(encoded[pos] - '0');
-    pos += 2;  // CRLF
-    return v;
-  };
-  n = number();
-  if (count != nullptr) *count = n;
-  for (std::size_t i = 0; i < n && pos < encoded.size(); ++i) {
-    const std::size_t len = number();
-    if (pos > encoded.size() || len > encoded.size() - pos) return {};
-    if (i == index) return encoded.substr(pos, len);
-    pos += len + 2;
-  }
-  return {};
-}
-
-}  // namespace
-
 void Client::note_command(std::string_view name, std::string_view encoded) {
   using session::Effect;
   // CLIENT and SCRIPT depend on their subcommand (the only six-letter names
   // effect_of reads it for).
-  const std::string_view sub = name.size() == 6 ? encoded_argument(encoded, 1, nullptr) : std::string_view{};
+  const std::string_view sub =
+      name.size() == 6 ? session::encoded_argument(encoded, 1, nullptr) : std::string_view{};
   const Effect effect = session::effect_of(name, sub);
   std::uint32_t replies = 1;
   if (effect == Effect::pubsub) {
     std::size_t args = 0;
-    (void)encoded_argument(encoded, 0, &args);
+    (void)session::encoded_argument(encoded, 0, &args);
     replies = args > 1 ? static_cast<std::uint32_t>(args - 1) : 1;
   }
   if (effect != Effect::none && effect != Effect::sticky)
@@ -167,30 +161,21 @@ Resp Client::cmd_argv(std::span<const std::string_view> argv) {
   return round_trip();
 }
 
+std::error_code Client::pipe_send() {
+  if (!impl_->stream.is_open()) return Impl::closed_error(*this);
+  if (queued_ == 0) return {};
+  const std::size_t earlier = unread_;  // written before: their outcome is unknown either way
+  unread_ += std::exchange(queued_, 0);
+  std::size_t written = 0;
+  const auto ec = Impl::flush(*this, written);
+  if (ec) Impl::lose(*this, ec, unread_, written != 0 ? unread_ : earlier);
+  return ec;
+}
+
 Resp Client::pipe_resp() {
-  if (!impl_->stream.is_open()) {
-    // Replies owed when the connection failed: those written first.
-    auto delivery = Delivery::not_sent;
-    if (lost_unknown_ != 0) {
-      --lost_unknown_;
-      delivery = Delivery::unknown;
-    } else if (lost_unsent_ != 0) {
-      --lost_unsent_;
-    } else if (unread_ != 0) {
-      delivery = Delivery::unknown;  // written, then close()d
-    }
-    out_.clear();
-    queued_ = 0;
-    unread_ = 0;
-    return Resp::io_error(Impl::closed_error(*this), delivery);
-  }
-  if (queued_ != 0) {
-    const std::size_t earlier = unread_;  // written before: their outcome is unknown either way
-    unread_ += std::exchange(queued_, 0);
-    std::size_t written = 0;
-    if (auto ec = Impl::flush(*this, written))
-      return Impl::fail(*this, ec, unread_, written != 0 ? unread_ : earlier);
-  }
+  // Closed, or the write of the queued commands failed: the failure owed to
+  // the oldest reply.
+  if (pipe_send()) return Impl::lost_reply(*this);
   if (unread_ == 0) return Resp::io_error(errc::pipeline_empty, Delivery::not_sent);
   auto r = impl_->read_one(impl_->next_expect());
   if (!r) return Impl::fail(*this, r.error(), unread_, unread_);
@@ -261,12 +246,12 @@ void Client::close() noexcept {
 }
 
 void Client::pipe_append_encoded(std::string_view encoded) {
-  const std::string_view name = encoded_argument(encoded, 0, nullptr);
+  const std::string_view name = session::encoded_argument(encoded, 0, nullptr);
   append_command(name, [&] { out_.append(encoded); });
 }
 
 Resp Client::cmd_encoded(std::string_view encoded) {
-  const std::string_view name = encoded_argument(encoded, 0, nullptr);
+  const std::string_view name = session::encoded_argument(encoded, 0, nullptr);
   if (name.empty()) return Resp::io_error(errc::invalid_argument, Delivery::not_sent);
   if (auto ec = begin_command(name)) return Resp::io_error(ec, Delivery::not_sent);
   note_command(name, encoded);

@@ -101,12 +101,17 @@ struct Client::Impl {
   static std::error_code closed_error(const Client& c) noexcept {
     return c.critical_ ? c.critical_ : std::error_code(errc::client_closed);
   }
-  // Record a critical error: close the socket, forget the pipeline. Returns
-  // the failure of the oldest owed reply; the later ones are kept for
-  // pipe_resp (Client::lost_unknown_ / lost_unsent_). `sent`: how many of
-  // the owed commands (the oldest ones) may have reached the server; the
-  // rest were never written.
+  // Record a critical error: close the socket, forget the pipeline, and keep
+  // the failure of each of the `owed` replies for pipe_resp
+  // (Client::lost_unknown_ / lost_unsent_). `sent`: how many of the owed
+  // commands (the oldest ones) may have reached the server; the rest were
+  // never written.
+  static void lose(Client& c, std::error_code ec, std::size_t owed, std::size_t sent);
+  // lose(), then returns the failure of the oldest owed reply (lost_reply).
   static Resp fail(Client& c, std::error_code ec, std::size_t owed, std::size_t sent);
+  // On a closed client: the failure of the next owed reply (Delivery::unknown
+  // for those written, not_sent for the others and once none is owed).
+  static Resp lost_reply(Client& c);
   // Write c.out_ in one send (as far as the kernel takes it), then empty it.
   // `written`: bytes the kernel accepted (zero: the peer saw none).
   static std::error_code flush(Client& c, std::size_t& written);

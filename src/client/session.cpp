@@ -167,4 +167,25 @@ std::uint8_t session::settle(std::uint8_t state, Effect effect, const Resp& repl
   return state;
 }
 
+std::string_view session::encoded_argument(std::string_view encoded, std::size_t index,
+                                           std::size_t* count) noexcept {
+  std::size_t pos = 0, n = 0;
+  auto number = [&]() {
+    std::size_t v = 0;
+    for (++pos; pos < encoded.size() && encoded[pos] >= '0' && encoded[pos] <= '9'; ++pos)
+      v = v * 10 + static_cast<std::size_t>(encoded[pos] - '0');
+    pos += 2;  // CRLF
+    return v;
+  };
+  n = number();
+  if (count != nullptr) *count = n;
+  for (std::size_t i = 0; i < n && pos < encoded.size(); ++i) {
+    const std::size_t len = number();
+    if (pos > encoded.size() || len > encoded.size() - pos) return {};
+    if (i == index) return encoded.substr(pos, len);
+    pos += len + 2;
+  }
+  return {};
+}
+
 }  // namespace respool

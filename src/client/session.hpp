@@ -3,6 +3,7 @@
 // session.cpp. Pure functions: thread-safe, no allocation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -28,6 +29,11 @@ inline bool affects(std::string_view name) noexcept { return effect_of(name, {})
 // True when `name` may keep the connection busy long after its request
 // (blocking commands), or ends its request/reply exchange (replication).
 bool may_hold_connection(std::string_view name) noexcept;
+
+// The argument at `index` (0: the name) of a command as encode_command wrote
+// it ("*<n>\r\n$<len>\r\n<bytes>\r\n..."), and its element count in
+// `*count` when not null. Empty when there is no such argument.
+std::string_view encoded_argument(std::string_view encoded, std::size_t index, std::size_t* count) noexcept;
 
 // What a pub/sub frame is: a subscription confirmation ([kind, channel,
 // count]), for channels and patterns or for shard channels, or a message.

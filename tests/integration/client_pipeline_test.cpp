@@ -1,12 +1,14 @@
 // Pipelining: pipe_append queues locally, the first pipe_resp sends every
 // queued command in one write, replies come back in order; cmd() refuses to
-// run while a pipeline is outstanding; pipe_clear re-aligns the stream.
+// run while a pipeline is outstanding; pipe_clear re-aligns the stream;
+// pipe_send writes the queued commands without reading.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
 #include "client_helpers.hpp"
+#include "fault_proxy.hpp"
 #include "net/socket.hpp"
 #include "redis_server.hpp"
 #include "respool/client.hpp"
@@ -138,6 +140,66 @@ TEST(ClientPipeline, QueuedCommandsMakeTheClientUnclean) {
   EXPECT_FALSE(c->is_clean());
   (void)c->pipe_resp();
   EXPECT_TRUE(c->is_clean());
+}
+
+TEST(ClientPipeline, PipeSendWritesNowAndPipeRespReadsTheRepliesAfter) {
+  auto c = dial_shared();
+  auto probe = dial_shared();
+  ASSERT_TRUE(c && probe);
+  const std::string key = "pipe_send:" + std::to_string(c->cmd("CLIENT", "ID").integer().value_or(0));
+  for (int i = 0; i < 3; ++i) c->pipe_append("INCR", key);
+  const auto before = net::io_counters();
+  EXPECT_FALSE(c->pipe_send());
+  const auto sent = net::io_counters();
+  EXPECT_EQ(sent.sends - before.sends, 1u);
+  EXPECT_EQ(sent.recvs - before.recvs, 0u);  // nothing read yet
+  EXPECT_EQ(c->pipe_pending(), 3u);
+  // The server ran them before any reply was read.
+  EXPECT_TRUE(test::wait_until([&] { return probe->cmd("GET", key).str().value_or("") == "3"; }));
+  const auto read_from = net::io_counters();  // (the probe's commands counted too)
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(c->pipe_resp().integer().value_or(-1), i);
+  EXPECT_EQ(net::io_counters().sends - read_from.sends, 0u);  // pipe_resp wrote nothing more
+  EXPECT_TRUE(c->is_clean());
+}
+
+TEST(ClientPipeline, PipeSendWithNothingQueuedDoesNothing) {
+  auto c = dial_shared();
+  ASSERT_TRUE(c);
+  const auto before = net::io_counters();
+  EXPECT_FALSE(c->pipe_send());
+  EXPECT_EQ(net::io_counters().sends - before.sends, 0u);
+  EXPECT_EQ(c->pipe_resp().err(), errc::pipeline_empty);
+  EXPECT_EQ(c->cmd("PING").str().value_or("?"), "PONG");
+}
+
+TEST(ClientPipeline, PipeSendOnAClosedClientReturnsItsError) {
+  auto c = dial_shared();
+  ASSERT_TRUE(c);
+  c->close();
+  c->pipe_append("PING");
+  EXPECT_EQ(c->pipe_send(), errc::client_closed);
+  const Resp r = c->pipe_resp();
+  EXPECT_EQ(r.err(), errc::client_closed);
+  EXPECT_EQ(r.delivery(), Delivery::not_sent);
+}
+
+TEST(ClientPipeline, AFailedPipeSendLeavesEachReplyItsFailureNotSent) {
+  test::FaultProxy proxy(test::shared_server().port());
+  auto d = Client::dial("tcp", proxy.addr());
+  ASSERT_TRUE(d);
+  auto& c = *d;
+  proxy.reset_all();  // RST: the kernel refuses the next write
+  ASSERT_TRUE(test::wait_until([&] { return c->peer_closed(); }));
+  for (int i = 0; i < 3; ++i) c->pipe_append("INCR", "pipe_send:never");
+  const auto ec = c->pipe_send();
+  EXPECT_TRUE(ec);
+  EXPECT_TRUE(is_critical(ec)) << ec.message();
+  EXPECT_TRUE(c->is_closed());
+  for (int i = 0; i < 3; ++i) {
+    const Resp r = c->pipe_resp();
+    EXPECT_EQ(r.err(), ec) << i;
+    EXPECT_EQ(r.delivery(), Delivery::not_sent) << i;
+  }
 }
 
 }  // namespace
