@@ -5,20 +5,22 @@
 //   respool::Resp r = pool->cmd("SET", "key", 42);       // get + cmd + put
 //   if (auto c = pool->get()) { (*c)->cmd("GET", "key"); pool->put(std::move(*c)); }
 //   if (respool::Lease l = pool->lease()) l->cmd("GET", "key");  // put when l dies
+//   respool::Batch b; b.add("INCR", "n").add("GET", "key");
+//   std::vector<respool::Resp> rs = pool->run(b);         // one connection, one write
 //
 // Thread-safety: every Pool member function may be called from any thread at
 // any time, concurrently with every other one (empty() included). A Client
 // handed out by the pool belongs to its caller alone until it is put back.
 // A Lease is a value owned by one thread at a time.
 //
-// Blocking: get() (and cmd(), lease()) may wait for a connection (bounded by
-// PoolOptions::get_timeout when set) and may dial one (bounded by the dial's
-// own timeouts). put(), avail(), stats() never block on I/O; empty() waits
+// Blocking: get() (and cmd(), run(), lease()) may wait for a connection
+// (bounded by PoolOptions::get_timeout when set) and may dial one (bounded by
+// the dial's own timeouts). put(), avail(), stats() never block on I/O; empty() waits
 // only for the background thread to stop (it interrupts a ping in flight).
 // The pool's lock is never held across a dial, a command or a close.
 //
 // Errors are values: get() returns Result, cmd() returns a Resp carrying the
-// error, put() returns a std::error_code. Nothing here throws, except what a
+// error (run() one per command), put() returns a std::error_code. Nothing here throws, except what a
 // user-supplied DialFunc throws (passed through) and std::bad_alloc.
 //
 // See docs/pool.md for every option, default and difference from the Go pool.
@@ -33,7 +35,9 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
+#include "respool/batch.hpp"
 #include "respool/client.hpp"
 #include "respool/error.hpp"
 #include "respool/resp.hpp"
@@ -268,6 +272,45 @@ class Pool {
     return r;
   }
 
+  // cmd() for a command already encoded (a RESP array of bulk strings, as
+  // encode_command writes it); `name` is its first argument. Same contract
+  // as cmd(), shared round trips and retry included.
+  Resp cmd_encoded(std::string_view name, std::string_view encoded);
+
+  // Every command of `batch` on one connection: one get(), every command
+  // sent in one write, the replies read in order, one put(). rs[i] answers
+  // command i; rs.size() == batch.size(). An empty batch: an empty vector,
+  // no connection taken. A batch is not a transaction: other clients'
+  // commands may run between its commands on the server; for atomicity put
+  // MULTI ... EXEC in the batch.
+  //
+  // Errors, per element (each a Resp of type io_error, or the server's error
+  // reply for that command alone; the others are unaffected):
+  //   - a failed get(): its error on every element (Delivery::not_sent);
+  //   - a (P|S)(UN)SUBSCRIBE anywhere in the batch (its replies don't map
+  //     one to one): errc::pubsub_command on every element, nothing taken
+  //     or sent;
+  //   - the connection failing mid-way: the replies read before stay; every
+  //     later element carries the connection's error, Delivery::unknown
+  //     (possibly run) or not_sent (surely not) as Client::pipe_resp says.
+  // Retry: when nothing of the batch was written (the first reply failed
+  // with Delivery::not_sent on a critical connection error), the whole
+  // batch runs once more, on another connection (get() again), and the
+  // caller sees only the second outcome. Never retried: a failed get(), and
+  // any batch of which a byte may have left (Delivery::unknown): no command
+  // is ever sent twice.
+  //
+  // Commands that change the session (MULTI, EXEC, WATCH, SELECT, CLIENT
+  // SETNAME ...) are allowed: a connection they leave unclean (MULTI
+  // without EXEC, after SELECT ...) is closed by put(), never handed on
+  // (PoolStats::closed_unclean). Blocking commands (BLPOP ...) hold the
+  // connection, and delay the later replies, as on a Client.
+  //
+  // Blocks like get(), then for one write (write_timeout) and the replies
+  // (read_timeout per reply), twice at most with the retry. Thread-safe like
+  // every Pool member; several threads may run the same Batch at once.
+  std::vector<Resp> run(const Batch& batch);
+
   // get() wrapped in an RAII handle that puts the connection back when it is
   // destroyed (radix.v2's `defer p.Put(conn)`). Blocks like get().
   [[nodiscard]] Lease lease();
@@ -291,8 +334,6 @@ class Pool {
 
  private:
   explicit Pool(std::shared_ptr<detail::PoolState> state) noexcept;
-  // cmd() with the command already encoded (a RESP array of bulk strings).
-  Resp cmd_encoded(std::string_view name, std::string_view encoded);
   std::shared_ptr<detail::PoolState> state_;
 };
 

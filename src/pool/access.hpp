@@ -57,13 +57,22 @@ struct PoolAccess {
     return session::may_hold_connection(name);
   }
 
+  // The name of a command encoded as encode_command writes it; empty when
+  // `encoded` holds no command.
+  static std::string_view command_name(std::string_view encoded) noexcept {
+    return session::encoded_argument(encoded, 0, nullptr);
+  }
+  static bool is_pubsub(std::string_view name) noexcept {
+    return session::effect_of(name, {}) == session::Effect::pubsub;
+  }
+
   // Whether a client handed out by the pool can start a pipeline with
   // command `name`, as Client::cmd would check: not when it is closed or has
   // commands in flight, nor for a pub/sub command (one reply per channel).
   static std::error_code begin(const Client& c, std::string_view name) noexcept {
     if (c.is_closed()) return c.last_critical() ? c.last_critical() : make_error_code(errc::client_closed);
     if (c.pipe_pending() != 0) return errc::pipeline_busy;
-    if (session::effect_of(name, {}) == session::Effect::pubsub) return errc::pubsub_command;
+    if (is_pubsub(name)) return errc::pubsub_command;
     return {};
   }
 };

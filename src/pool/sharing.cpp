@@ -73,15 +73,11 @@ std::size_t PoolState::take_shared_locked(Waiter** out) noexcept {
   return n;
 }
 
-namespace {
-
 // A failure on a connection that surely left the command unsent: a dead
 // connection, not a refusal of this pool (get() errors never get here).
 bool retry_is_safe(const Resp& r) noexcept {
   return r.is_io_error() && r.delivery() == Delivery::not_sent && is_critical(r.err());
 }
-
-}  // namespace
 
 Resp PoolState::cmd(std::string_view name, std::string_view encoded) {
   bool on_connection = false;

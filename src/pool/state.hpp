@@ -123,6 +123,12 @@ struct SharedCommand {
 // not changing the session, not holding the connection (sharing.cpp).
 bool shareable(std::string_view name, std::string_view encoded) noexcept;
 
+// Whether a command (or a whole batch, by its first reply) that failed this
+// way may be sent once more on another connection: it failed on a dead
+// connection before any byte of it was written. A refusal of the pool (a
+// get() error) is not such a failure (sharing.cpp).
+bool retry_is_safe(const Resp& r) noexcept;
+
 // A get() waiting; a node owned by the pool, reused (see the top of this file).
 struct Waiter {
   SharedCommand* cmd = nullptr;  // set when a cmd() waits with a shareable command
