@@ -41,8 +41,8 @@ TEST(ClientResp3, HelloRepliesWithAMapThatSaysProto3) {
 TEST(ClientResp3, HgetallIsAMap) {
   auto c = dial_resp3();
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->cmd("HSET", "h", "a", 1, "b", 2).integer().value(), 2);
-  Resp r = c->cmd("HGETALL", "h");
+  ASSERT_EQ(c->cmd("HSET", "resp3:h", "a", 1, "b", 2).integer().value(), 2);
+  Resp r = c->cmd("HGETALL", "resp3:h");
   EXPECT_EQ(r.type(), Resp::Type::map);
   EXPECT_EQ(r.array().value().size(), 4u);  // flat key, value, key, value
   auto m = r.map().value();
@@ -54,8 +54,8 @@ TEST(ClientResp3, HgetallIsAMap) {
 TEST(ClientResp3, SmembersIsASet) {
   auto c = dial_resp3();
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->cmd("SADD", "s", "x", "y", "z").integer().value(), 3);
-  Resp r = c->cmd("SMEMBERS", "s");
+  ASSERT_EQ(c->cmd("SADD", "resp3:s", "x", "y", "z").integer().value(), 3);
+  Resp r = c->cmd("SMEMBERS", "resp3:s");
   EXPECT_EQ(r.type(), Resp::Type::set);
   auto l = r.list().value();
   std::sort(l.begin(), l.end());
@@ -65,8 +65,8 @@ TEST(ClientResp3, SmembersIsASet) {
 TEST(ClientResp3, ZscoreIsADouble) {
   auto c = dial_resp3();
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->cmd("ZADD", "z", 2.5, "m").integer().value(), 1);
-  Resp r = c->cmd("ZSCORE", "z", "m");
+  ASSERT_EQ(c->cmd("ZADD", "resp3:z", 2.5, "m").integer().value(), 1);
+  Resp r = c->cmd("ZSCORE", "resp3:z", "m");
   EXPECT_EQ(r.type(), Resp::Type::double_number);
   EXPECT_EQ(r.number().value(), 2.5);
 }
@@ -74,8 +74,8 @@ TEST(ClientResp3, ZscoreIsADouble) {
 TEST(ClientResp3, InfiniteScoreIsAnInfiniteDouble) {
   auto c = dial_resp3();
   ASSERT_TRUE(c);
-  ASSERT_EQ(c->cmd("ZADD", "z", "-inf", "m").integer().value(), 1);
-  Resp r = c->cmd("ZSCORE", "z", "m");
+  ASSERT_EQ(c->cmd("ZADD", "resp3:zinf", "-inf", "m").integer().value(), 1);
+  Resp r = c->cmd("ZSCORE", "resp3:zinf", "m");
   EXPECT_EQ(r.type(), Resp::Type::double_number);
   EXPECT_TRUE(std::isinf(r.number().value()));
   EXPECT_LT(r.number().value(), 0);
