@@ -76,6 +76,7 @@ Result<SlotMap> parse_cluster_shards(const Resp& reply, std::string_view queried
       return errc::protocol_error;
     }
     Shard s;
+    bool primary_online = false;
     for (const Resp& node : nodes->elements()) {
       if (!is_pairs(node)) return errc::protocol_error;
       std::string_view host = text_of(field(node, "endpoint"));
@@ -88,14 +89,18 @@ Result<SlotMap> parse_cluster_shards(const Resp& reply, std::string_view queried
       }
       if (!valid_port(port) || host.empty()) continue;  // a node no one can reach
       const std::string_view role = text_of(field(node, "role"));
+      const bool online = text_of(field(node, "health")) == "online";
       if (role == "master") {
-        s.primary = join_addr(host, port);
-      } else if ((role == "replica" || role == "slave") && text_of(field(node, "health")) == "online") {
+        // Two primaries (a failover under way): the online one.
+        if (s.primary.empty() || (online && !primary_online)) s.primary = join_addr(host, port);
+        primary_online = primary_online || online;
+      } else if ((role == "replica" || role == "slave") && online) {
         s.replicas.push_back(join_addr(host, port));
       }
     }
     if (s.primary.empty()) continue;
     const std::size_t index = map.shards.size();
+    if (index >= slot_count) return errc::protocol_error;  // more shards than slots: owner can't index them
     const auto& range = slots->elements();
     for (std::size_t i = 0; i < range.size(); i += 2) {
       if (!assign(map, range[i], range[i + 1], index)) return errc::protocol_error;
@@ -126,6 +131,7 @@ Result<SlotMap> parse_cluster_slots(const Resp& reply, std::string_view queried_
     std::string primary;
     if (!address(e[2], primary)) return errc::protocol_error;
     if (primary.empty()) continue;
+    if (map.shards.size() >= slot_count) return errc::protocol_error;
     auto [it, added] = by_primary.try_emplace(primary, map.shards.size());
     if (added) {
       Shard s;

@@ -117,6 +117,18 @@ TEST_P(ClusterShards, WrongShapeIsAProtocolError) {
   }
 }
 
+TEST_P(ClusterShards, OnlinePrimaryWinsOverAFailedOne) {
+  const Resp reply = arr({
+      shard({0, 10}, {{"10.0.0.1", "10.0.0.1", "master", "fail", 7000},
+                      {"10.0.0.2", "10.0.0.2", "master", "online", 7001},
+                      {"10.0.0.3", "10.0.0.3", "master", "loading", 7002}}),
+  });
+  auto m = parse_cluster_shards(reply, "seed");
+  ASSERT_TRUE(m) << m.error().message();
+  ASSERT_EQ(m->shards.size(), 1u);
+  EXPECT_EQ(m->shards[0].primary, "10.0.0.2:7001");
+}
+
 INSTANTIATE_TEST_SUITE_P(Resp2AndResp3, ClusterShards, testing::Bool(),
                          [](const testing::TestParamInfo<bool>& i) { return i.param ? "resp3" : "resp2"; });
 
