@@ -2,13 +2,17 @@
 // flags, and tables read from hand-built COMMAND replies (RESP2 and RESP3).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "alloc_probe.hpp"
 #include "cluster/command_keys.hpp"
+#include "cluster/key_spec.hpp"
 #include "respool/encode.hpp"
 #include "respool/error.hpp"
 
@@ -80,6 +84,18 @@ TEST(ClusterSplitEncoded, RefusesAnythingElse) {
     EXPECT_FALSE(split_encoded(b, argv)) << testing::PrintToString(std::string(b));
     EXPECT_TRUE(argv.empty());
   }
+}
+
+TEST(ClusterSplitEncoded, RefusesEveryTruncationAndExtension) {
+  std::string buf;
+  encode_command(buf, "MSET", "a", "1", "bb", "");
+  Argv argv;
+  for (std::size_t n = 0; n < buf.size(); ++n) {
+    EXPECT_FALSE(split_encoded(std::string_view(buf).substr(0, n), argv)) << n;
+  }
+  EXPECT_FALSE(split_encoded(buf + "\r\n", argv));
+  EXPECT_TRUE(split_encoded(buf, argv));
+  EXPECT_EQ(argv, (Argv{"MSET", "a", "1", "bb", ""}));
 }
 
 // --- the built-in table: keys -----------------------------------------------
@@ -205,6 +221,44 @@ TEST(ClusterCommandKeys, HotPathDoesNotAllocate) {
     (void)table->knows(argv);
   }
   EXPECT_EQ(probe.count(), 0u);
+}
+
+TEST(ClusterCommandKeys, KeysAreAlwaysArgumentsOfTheCommand) {
+  // Every built-in command with argv of every length up to 9, arguments
+  // drawn from words its specs look for and numbers that steer them: each
+  // key found is one of argv[1..], and the search never reads past argv.
+  const std::string_view words[] = {"STREAMS", "STORE", "KEYS", "LIMIT", "BY", "GET", "AUTH",
+                                    "0",       "1",     "2",    "-1",    "",   "k"};
+  std::uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  const auto table = CommandTable::builtin();
+  for (const detail::BuiltinCommand& c : detail::builtin_commands()) {
+    std::string name = c.name;
+    const auto bar = name.find('|');
+    for (std::size_t len = 1; len <= 9; ++len) {
+      for (int round = 0; round < 20; ++round) {
+        Argv argv;
+        if (bar == std::string::npos) {
+          argv.push_back(name);
+        } else {
+          argv.push_back(std::string_view(name).substr(0, bar));
+          argv.push_back(std::string_view(name).substr(bar + 1));
+        }
+        while (argv.size() < len) argv.push_back(words[next() % std::size(words)]);
+        Argv keys;
+        table->keys(argv, keys);
+        for (std::string_view k : keys) {
+          const bool inside = std::any_of(argv.begin() + 1, argv.end(), [&](std::string_view a) {
+            return a.data() == k.data() && a.size() == k.size();
+          });
+          EXPECT_TRUE(inside) << c.name << " len " << len;
+        }
+      }
+    }
+  }
 }
 
 // --- tables from COMMAND replies ---------------------------------------------
