@@ -280,6 +280,18 @@ bool read_command(const Resp& r, SpecMap& out, std::vector<std::string>& movable
   return true;
 }
 
+// Marks the commands that have subcommand entries, so that find() looks a
+// plain command up once.
+template <class Map>
+void mark_containers(Map& specs) {
+  for (const auto& [name, spec] : specs) {
+    const auto bar = name.find('|');
+    if (bar == std::string::npos) continue;
+    const auto it = specs.find(std::string_view(name).substr(0, bar));
+    if (it != specs.end()) it->second->container = true;
+  }
+}
+
 }  // namespace
 
 bool split_encoded(std::string_view encoded, std::vector<std::string_view>& argv) {
@@ -345,6 +357,7 @@ std::shared_ptr<const CommandTable> CommandTable::builtin() {
       }
       t->specs_.emplace(c.name, std::move(spec));
     }
+    mark_containers(t->specs_);
     return t;
   }();
   return table;
@@ -371,6 +384,7 @@ Result<std::shared_ptr<const CommandTable>> CommandTable::from_command_reply(con
   for (const auto& [name, spec] : base->specs_) {
     if (!t->specs_.contains(name)) t->specs_.emplace(name, std::make_unique<Spec>(*spec));
   }
+  mark_containers(t->specs_);
   return std::shared_ptr<const CommandTable>(std::move(t));
 }
 
@@ -380,14 +394,18 @@ const CommandTable::Spec* CommandTable::find(std::span<const std::string_view> a
   const std::string_view name = argv[0];
   if (name.empty() || name.size() > sizeof buf) return nullptr;
   std::transform(name.begin(), name.end(), buf, lower);
+  const auto it = specs_.find(std::string_view(buf, name.size()));
+  const Spec* command = it != specs_.end() ? it->second.get() : nullptr;
+  if (command && !command->container) return command;
+  // A container ("XINFO") or a name only its subcommands are listed under
+  // (the built-in table leaves keyless containers out): "name|sub" first.
   if (argv.size() >= 2 && name.size() + 1 + argv[1].size() <= sizeof buf) {
     buf[name.size()] = '|';
     std::transform(argv[1].begin(), argv[1].end(), buf + name.size() + 1, lower);
-    const auto it = specs_.find(std::string_view(buf, name.size() + 1 + argv[1].size()));
-    if (it != specs_.end()) return it->second.get();
+    const auto sub = specs_.find(std::string_view(buf, name.size() + 1 + argv[1].size()));
+    if (sub != specs_.end()) return sub->second.get();
   }
-  const auto it = specs_.find(std::string_view(buf, name.size()));
-  return it != specs_.end() ? it->second.get() : nullptr;
+  return command;
 }
 
 void CommandTable::keys(std::span<const std::string_view> argv, std::vector<std::string_view>& keys) const {

@@ -71,6 +71,7 @@ namespace respool::cluster {
 
 struct CommandTable::Spec {
   bool readonly = false;
+  bool container = false;  // the table has "name|sub" entries for it
   detail::Rule rule = detail::Rule::specs;
   std::vector<detail::KeySpec> key_specs;
 };

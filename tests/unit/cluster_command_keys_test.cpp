@@ -331,6 +331,12 @@ TEST_P(ClusterCommandTableReply, UsesKeySpecsAndFlags) {
   EXPECT_TRUE(table.is_readonly(Argv{"box", "peek", "k"}));
   EXPECT_TRUE(table.knows(Argv{"BOX", "HELP"}));
   EXPECT_FALSE(table.is_readonly(Argv{"BOX", "HELP"}));
+  // The container itself, alone or with a subcommand the reply doesn't list.
+  EXPECT_TRUE(table.knows(Argv{"box"}));
+  EXPECT_TRUE(table.knows(Argv{"box", "nosuch"}));
+  EXPECT_FALSE(table.is_readonly(Argv{"box", "nosuch"}));
+  // A plain command's first argument is never taken for a subcommand.
+  EXPECT_EQ(keys_of(table, {"GET", "peek"}), (Argv{"peek"}));
   // Left out of the reply: the built-in table answers.
   EXPECT_EQ(keys_of(table, {"MSET", "a", "1", "b", "2"}), (Argv{"a", "b"}));
   EXPECT_TRUE(table.is_readonly(Argv{"MGET", "a"}));
