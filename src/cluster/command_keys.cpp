@@ -16,8 +16,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cluster/key_spec.hpp"
 #include "resp/wire_numbers.hpp"

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cluster/command_keys.hpp"
 
@@ -44,7 +45,8 @@ struct KeySpec {
 // server's own getkeys functions (db.c) find them.
 enum class Rule : std::uint8_t {
   specs,    // the key specs say it all
-  sort,     // SORT, SORT_RO: argv[1], plus the last STORE's destination
+  sort,     // SORT: argv[1], plus the last STORE's destination (SORT_RO
+            // needs none: its one key is its first spec's)
   migrate,  // MIGRATE: argv[3], or the arguments after KEYS when it is ""
 };
 
