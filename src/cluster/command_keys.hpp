@@ -6,6 +6,8 @@
 // Thread-safety: a CommandTable is immutable once built; share it freely.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -42,13 +44,20 @@ class CommandTable {
   // True when the table knows the command (subcommand included).
   bool knows(std::span<const std::string_view> argv) const;
 
-  struct Spec;  // defined in command_keys.cpp
+  struct Spec;  // defined in cluster/key_spec.hpp
   ~CommandTable();
   CommandTable();
 
  private:
+  // Heterogeneous lookup: find() looks names up from a stack buffer, with
+  // no std::string made per call.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   const Spec* find(std::span<const std::string_view> argv) const;
-  std::unordered_map<std::string, std::unique_ptr<Spec>> specs_;  // lower-case "name" or "name|sub"
+  std::unordered_map<std::string, std::unique_ptr<Spec>, NameHash, std::equal_to<>>
+      specs_;  // lower-case "name" or "name|sub"
 };
 
 }  // namespace respool::cluster
