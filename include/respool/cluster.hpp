@@ -47,9 +47,10 @@ std::uint16_t key_slot(std::string_view key) noexcept;
 enum class ReadFrom : std::uint8_t {
   primary,         // everything to primaries
   replica,         // reads to a replica of the slot's shard (round robin);
-                   // to the primary when the shard has no healthy replica
-  prefer_replica,  // as replica, and a read whose replica fails before it
-                   // was sent (a failed connect) goes to the primary
+                   // to the primary when the shard has none in the map or
+                   // the replica can't be reached (nothing was sent)
+  prefer_replica,  // as replica, and also to the primary when the replica
+                   // answers LOADING, MASTERDOWN or CLUSTERDOWN (still syncing)
 };
 
 struct ClusterOptions {
@@ -87,7 +88,8 @@ struct ClusterRetries {
 };
 
 struct ClusterStats {
-  std::map<std::string, PoolStats> nodes;  // every node's pool, by "host:port"
+  std::map<std::string, PoolStats> nodes;  // every node's pool, by "host:port" ("host:port
+                                           // (replica reads)" for a replica's read pool)
   std::uint64_t moved = 0;                 // MOVED replies received
   std::uint64_t ask = 0;                   // ASK replies received
   std::uint64_t refreshes = 0;             // slot-map reads that succeeded

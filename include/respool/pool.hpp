@@ -349,6 +349,9 @@ class Lease {
  public:
   // An empty lease with no error.
   Lease() noexcept = default;
+  // An empty lease that says why no connection could be had (for layers
+  // that hand out leases of their own, such as a cluster).
+  explicit Lease(std::error_code error) noexcept : error_(error) {}
   Lease(Lease&& other) noexcept = default;
   // Puts back the connection held, then takes other's.
   Lease& operator=(Lease&& other) noexcept;
@@ -376,7 +379,6 @@ class Lease {
   friend class Pool;
   Lease(std::shared_ptr<detail::PoolState> state, std::unique_ptr<Client> client) noexcept
       : state_(std::move(state)), client_(std::move(client)) {}
-  explicit Lease(std::error_code error) noexcept : error_(error) {}
 
   std::shared_ptr<detail::PoolState> state_;
   std::unique_ptr<Client> client_;

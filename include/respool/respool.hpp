@@ -2,7 +2,9 @@
 // This umbrella header includes the whole public API.
 #pragma once
 
+#include "respool/batch.hpp"
 #include "respool/client.hpp"
+#include "respool/cluster.hpp"
 #include "respool/encode.hpp"
 #include "respool/error.hpp"
 #include "respool/parser.hpp"
