@@ -1,0 +1,108 @@
+// Redirects on a slot migrated by hand: ASK while the slot is migrating,
+// TRYAGAIN for a multi-key command whose keys are split by the migration,
+// MOVED once it is done (and the map fixed by it).
+//
+// Topology: each test moves one slot and moves it back before it ends.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "redis_cluster.hpp"
+#include "respool/respool.hpp"
+
+namespace respool::test {
+namespace {
+
+int other_primary(int than) {
+  for (int p : shared_cluster().primaries())
+    if (p != than) return p;
+  throw std::runtime_error("no other primary");
+}
+
+std::string myid_of_lease(Cluster& cluster, const std::string& key) {
+  Lease l = cluster.lease(key);
+  return l ? l->cmd("CLUSTER", "MYID").str().value_or("") : "lease failed: " + l.error().message();
+}
+
+TEST(ClusterRedirects, AskWhileMigratingThenMovedOnceWhenDone) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4);
+  ASSERT_FALSE(err) << err.message();
+  const std::string k1 = "mig:{ask}:1", k2 = "mig:{ask}:2", k3 = "mig:{ask}:3";
+  const int slot = key_slot(k1);
+  const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
+  ASSERT_EQ(cluster->cmd("SET", k1, "a").to_string(), "OK");
+  ASSERT_EQ(cluster->cmd("SET", k2, "b").to_string(), "OK");
+
+  shared_cluster().begin_migration(slot, from, to);
+  shared_cluster().move_keys(slot, from, to);  // keys at `to`; `from` still owns the slot
+  EXPECT_EQ(cluster->cmd("GET", k1).to_string(), "\"a\"");
+  EXPECT_EQ(cluster->cmd("MGET", k1, k2).to_string(), "[\"a\", \"b\"]");
+  EXPECT_EQ(cluster->cmd("SET", k3, "c").to_string(), "OK");  // a new key goes to the target too
+  ClusterStats s = cluster->stats();
+  EXPECT_GE(s.ask, 3u);
+  EXPECT_GE(s.retries.ask, 3u);
+  EXPECT_EQ(s.moved, 0u);  // ASK leaves the map alone
+  EXPECT_EQ(myid_of_lease(*cluster, k1), shared_cluster().node_id(from));
+
+  shared_cluster().finish_migration(slot, to);
+  EXPECT_EQ(cluster->cmd("GET", k3).to_string(), "\"c\"");  // MOVED, followed
+  EXPECT_EQ(cluster->stats().moved, 1u);
+  EXPECT_EQ(cluster->cmd("GET", k1).to_string(), "\"a\"");  // the map is fixed: no more MOVED
+  EXPECT_EQ(cluster->cmd("GET", k2).to_string(), "\"b\"");
+  EXPECT_EQ(cluster->stats().moved, 1u);
+  EXPECT_EQ(myid_of_lease(*cluster, k1), shared_cluster().node_id(to));
+
+  shared_cluster().migrate_slot(slot, to, from);
+  EXPECT_EQ(cluster->cmd("GET", k1).to_string(), "\"a\"");
+}
+
+TEST(ClusterRedirects, TryagainIsRetriedWithinTheRedirectLimitThenReturned) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4, ClusterOptions{.max_redirects = 3});
+  ASSERT_FALSE(err) << err.message();
+  const std::string k1 = "mig:{try}:1", k2 = "mig:{try}:2";
+  const int slot = key_slot(k1);
+  const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
+  ASSERT_EQ(cluster->cmd("MSET", k1, "x", k2, "y").to_string(), "OK");
+
+  shared_cluster().begin_migration(slot, from, to);
+  // Move k1 only: a command on both keys can be served by neither node now.
+  const std::string reply = shared_cluster().node(from).raw_command(
+      "MIGRATE 127.0.0.1 " + std::to_string(shared_cluster().node(to).port()) + " " + k1 + " 0 5000");
+  ASSERT_EQ(reply, "+OK\r\n");
+  Resp r = cluster->cmd("MGET", k1, k2);
+  ASSERT_TRUE(r.is_server_error()) << r.to_string();
+  EXPECT_EQ(r.error_message().rfind("TRYAGAIN", 0), 0u) << r.error_message();
+  EXPECT_EQ(cluster->stats().retries.tryagain, 3u);
+  // Single keys still work meanwhile: k1 by ASK at the target, k2 at the source.
+  EXPECT_EQ(cluster->cmd("GET", k1).to_string(), "\"x\"");
+  EXPECT_EQ(cluster->cmd("GET", k2).to_string(), "\"y\"");
+
+  shared_cluster().move_keys(slot, from, to);
+  shared_cluster().finish_migration(slot, to);
+  EXPECT_EQ(cluster->cmd("MGET", k1, k2).to_string(), "[\"x\", \"y\"]");
+  shared_cluster().migrate_slot(slot, to, from);
+}
+
+TEST(ClusterRedirects, ABatchFollowsEachCommandsRedirectOnItsOwn) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4);
+  ASSERT_FALSE(err) << err.message();
+  const std::string moving = "mig:{batch}:1";
+  const int slot = key_slot(moving);
+  const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
+  ASSERT_EQ(cluster->cmd("SET", moving, "m").to_string(), "OK");
+  shared_cluster().migrate_slot(slot, from, to);  // the cluster's map is now stale for this slot
+
+  Batch b;
+  for (int i = 0; i < 20; ++i) b.add("SET", std::string("mig:still:").append(std::to_string(i)), i);
+  b.add("GET", moving).add("INCR", "mig:{batch}:n");
+  std::vector<Resp> rs = cluster->run(b);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(rs[static_cast<size_t>(i)].to_string(), "OK");
+  EXPECT_EQ(rs[20].to_string(), "\"m\"");
+  EXPECT_EQ(rs[21].integer().value_or(-1), 1);  // sent again after MOVED, run exactly once
+  EXPECT_GE(cluster->stats().moved, 1u);
+  EXPECT_EQ(cluster->cmd("GET", "mig:{batch}:n").integer().value_or(-1), 1);
+  shared_cluster().migrate_slot(slot, to, from);
+}
+
+}  // namespace
+}  // namespace respool::test
