@@ -1,6 +1,7 @@
 #include "redis_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -182,9 +183,18 @@ void RedisServer::start() {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // The server's own stdout and stderr (config errors; the rest goes to
+  // redis.log) to a file, not the test's: a server left behind by a crashed
+  // test must not hold ctest's output pipe open.
+  const std::string out_path = dir_ + "/redis.out";
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("RedisServer: fork failed");
   if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out >= 0) {
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+    }
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
@@ -195,7 +205,8 @@ void RedisServer::start() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("redis-server exited at start; log:\n" + read_file(dir_ + "/redis.log"));
+      throw std::runtime_error("redis-server exited at start; output:\n" + read_file(out_path) + "log:\n" +
+                               read_file(dir_ + "/redis.log"));
     }
     try {
       if (raw_command("PING").rfind("+PONG", 0) == 0 || raw_command("PING").rfind("-NOAUTH", 0) == 0) return;
