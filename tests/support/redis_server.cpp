@@ -1,6 +1,7 @@
 #include "redis_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace respool::test {
@@ -52,6 +55,46 @@ int connect_unix(const std::string& path) {
   if (path.size() >= sizeof sa.sun_path) return -1;
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   return connect_to(AF_UNIX, sa);
+}
+
+constexpr size_t kIncomplete = std::string::npos;
+constexpr size_t kUnknown = std::string::npos - 1;
+
+// The end of the RESP2/RESP3 value that starts at `pos` in `s`: kIncomplete
+// while more bytes are needed, kUnknown for a type byte it doesn't know.
+size_t resp_end(const std::string& s, size_t pos) {
+  const size_t eol = s.find("\r\n", pos);
+  if (pos >= s.size() || eol == std::string::npos) return kIncomplete;
+  long long n = 0;
+  const char type = s[pos];
+  if (std::string_view("$!=*~>%|").find(type) != std::string_view::npos)
+    std::from_chars(s.data() + pos + 1, s.data() + eol, n);
+  switch (type) {
+    case '+':
+    case '-':
+    case ':':
+    case '_':
+    case '#':
+    case ',':
+    case '(': return eol + 2;
+    case '$':
+    case '!':
+    case '=':
+      if (n < 0) return eol + 2;
+      return eol + 2 + static_cast<size_t>(n) + 2 <= s.size() ? eol + 2 + static_cast<size_t>(n) + 2
+                                                              : kIncomplete;
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|': {
+      size_t p = eol + 2;
+      const long long count = n < 0 ? 0 : (type == '%' || type == '|') ? 2 * n : n;
+      for (long long i = 0; i < count && p < kUnknown; ++i) p = resp_end(s, p);
+      return type == '|' && p < kUnknown ? resp_end(s, p) : p;  // an attribute precedes its value
+    }
+    default: return kUnknown;
+  }
 }
 
 std::string read_file(const std::string& path) {
@@ -140,9 +183,18 @@ void RedisServer::start() {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // The server's own stdout and stderr (config errors; the rest goes to
+  // redis.log) to a file, not the test's: a server left behind by a crashed
+  // test must not hold ctest's output pipe open.
+  const std::string out_path = dir_ + "/redis.out";
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("RedisServer: fork failed");
   if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out >= 0) {
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+    }
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
@@ -153,7 +205,8 @@ void RedisServer::start() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("redis-server exited at start; log:\n" + read_file(dir_ + "/redis.log"));
+      throw std::runtime_error("redis-server exited at start; output:\n" + read_file(out_path) + "log:\n" +
+                               read_file(dir_ + "/redis.log"));
     }
     try {
       if (raw_command("PING").rfind("+PONG", 0) == 0 || raw_command("PING").rfind("-NOAUTH", 0) == 0) return;
@@ -206,11 +259,13 @@ std::string RedisServer::raw_command(const std::string& line) const {
   }
   std::string reply;
   char buf[4096];
-  // Simple-string, error and integer replies end at the first CRLF; a bulk
-  // reply needs its length line plus payload: read until a short pause.
+  // Read until the reply is one complete RESP value (arrays too: CLUSTER
+  // SLOTS, GETKEYSINSLOT); for anything unrecognised, until a short pause.
   for (;;) {
+    const size_t end = reply.empty() ? kIncomplete : resp_end(reply, 0);
+    if (end < kUnknown) break;
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, reply.empty() ? 5000 : 20) <= 0) break;
+    if (::poll(&p, 1, end == kUnknown ? 20 : 5000) <= 0) break;
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     reply.append(buf, static_cast<size_t>(n));

@@ -51,8 +51,9 @@ class RedisServer {
   void thaw();    // SIGCONT
 
   // Send one inline command on a fresh raw connection (the unix socket for
-  // a TLS server) and return the raw reply text (e.g. "+OK\r\n"); for
-  // set-up in tests, independent of respool.
+  // a TLS server) and return the raw reply text (e.g. "+OK\r\n"), read until
+  // it is one complete reply (arrays too; 5 s limit); for set-up in tests,
+  // independent of respool.
   std::string raw_command(const std::string& line) const;
 
  private:
