@@ -30,14 +30,14 @@ TEST(ClusterRedirects, AskWhileMigratingThenMovedOnceWhenDone) {
   const std::string k1 = "mig:{ask}:1", k2 = "mig:{ask}:2", k3 = "mig:{ask}:3";
   const int slot = key_slot(k1);
   const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
-  ASSERT_EQ(cluster->cmd("SET", k1, "a").to_string(), "OK");
-  ASSERT_EQ(cluster->cmd("SET", k2, "b").to_string(), "OK");
+  ASSERT_EQ(cluster->cmd("SET", k1, "a").to_string(), "\"OK\"");
+  ASSERT_EQ(cluster->cmd("SET", k2, "b").to_string(), "\"OK\"");
 
   shared_cluster().begin_migration(slot, from, to);
   shared_cluster().move_keys(slot, from, to);  // keys at `to`; `from` still owns the slot
   EXPECT_EQ(cluster->cmd("GET", k1).to_string(), "\"a\"");
   EXPECT_EQ(cluster->cmd("MGET", k1, k2).to_string(), "[\"a\", \"b\"]");
-  EXPECT_EQ(cluster->cmd("SET", k3, "c").to_string(), "OK");  // a new key goes to the target too
+  EXPECT_EQ(cluster->cmd("SET", k3, "c").to_string(), "\"OK\"");  // a new key goes to the target too
   ClusterStats s = cluster->stats();
   EXPECT_GE(s.ask, 3u);
   EXPECT_GE(s.retries.ask, 3u);
@@ -62,7 +62,7 @@ TEST(ClusterRedirects, TryagainIsRetriedWithinTheRedirectLimitThenReturned) {
   const std::string k1 = "mig:{try}:1", k2 = "mig:{try}:2";
   const int slot = key_slot(k1);
   const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
-  ASSERT_EQ(cluster->cmd("MSET", k1, "x", k2, "y").to_string(), "OK");
+  ASSERT_EQ(cluster->cmd("MSET", k1, "x", k2, "y").to_string(), "\"OK\"");
 
   shared_cluster().begin_migration(slot, from, to);
   // Move k1 only: a command on both keys can be served by neither node now.
@@ -89,14 +89,14 @@ TEST(ClusterRedirects, ABatchFollowsEachCommandsRedirectOnItsOwn) {
   const std::string moving = "mig:{batch}:1";
   const int slot = key_slot(moving);
   const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
-  ASSERT_EQ(cluster->cmd("SET", moving, "m").to_string(), "OK");
+  ASSERT_EQ(cluster->cmd("SET", moving, "m").to_string(), "\"OK\"");
   shared_cluster().migrate_slot(slot, from, to);  // the cluster's map is now stale for this slot
 
   Batch b;
   for (int i = 0; i < 20; ++i) b.add("SET", std::string("mig:still:").append(std::to_string(i)), i);
   b.add("GET", moving).add("INCR", "mig:{batch}:n");
   std::vector<Resp> rs = cluster->run(b);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(rs[static_cast<size_t>(i)].to_string(), "OK");
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(rs[static_cast<size_t>(i)].to_string(), "\"OK\"");
   EXPECT_EQ(rs[20].to_string(), "\"m\"");
   EXPECT_EQ(rs[21].integer().value_or(-1), 1);  // sent again after MOVED, run exactly once
   EXPECT_GE(cluster->stats().moved, 1u);

@@ -43,7 +43,7 @@ TEST(ClusterRouting, CreateReadsTheMapOfThreePrimaries) {
 TEST(ClusterRouting, EveryKeyLandsOnTheNodeServingItsSlot) {
   auto cluster = make_cluster();
   const int n = 2000;
-  for (int i = 0; i < n; ++i) ASSERT_EQ(cluster->cmd("SET", key("route:", i), i).to_string(), "OK") << i;
+  for (int i = 0; i < n; ++i) ASSERT_EQ(cluster->cmd("SET", key("route:", i), i).to_string(), "\"OK\"") << i;
   for (int i = 0; i < n; ++i) ASSERT_EQ(cluster->cmd("GET", key("route:", i)).integer().value_or(-1), i);
   // Checked on the servers: each key sits on its slot's primary only.
   for (int i = 0; i < n; i += 37) {
@@ -66,8 +66,8 @@ TEST(ClusterRouting, KeySlotIsTheServersSlot) {
 TEST(ClusterRouting, HashTagsKeepKeysTogether) {
   auto cluster = make_cluster();
   const std::uint64_t splits = cluster->stats().cross_slot_splits;
-  EXPECT_EQ(cluster->cmd("MSET", "{user:7}:a", "1", "{user:7}:b", "2").to_string(), "OK");
-  EXPECT_EQ(cluster->cmd("RENAME", "{user:7}:a", "{user:7}:c").to_string(), "OK");
+  EXPECT_EQ(cluster->cmd("MSET", "{user:7}:a", "1", "{user:7}:b", "2").to_string(), "\"OK\"");
+  EXPECT_EQ(cluster->cmd("RENAME", "{user:7}:a", "{user:7}:c").to_string(), "\"OK\"");
   EXPECT_EQ(cluster->cmd("MGET", "{user:7}:b", "{user:7}:c").to_string(), "[\"2\", \"1\"]");
   EXPECT_EQ(cluster->stats().cross_slot_splits, splits);  // one slot: nothing split
   const int owner = shared_cluster().primary_for_slot(key_slot("{user:7}"));
@@ -94,7 +94,7 @@ TEST(ClusterRouting, MultiKeyCommandsAcrossSlotsAreSplitAndMergedInOrder) {
     args.push_back(key("v", i));
   }
   const std::uint64_t splits = cluster->stats().cross_slot_splits;
-  EXPECT_EQ(cluster->cmd("MSET", args).to_string(), "OK");
+  EXPECT_EQ(cluster->cmd("MSET", args).to_string(), "\"OK\"");
   std::vector<std::string> keys;
   for (int i = 99; i >= 0; --i) keys.push_back(key("split:", i));
   keys.push_back("split:missing");
@@ -125,7 +125,7 @@ TEST(ClusterRouting, ABatchAcrossNodesAnswersInOrderWithOneConnectionPerNode) {
   std::vector<Resp> rs = cluster->run(b);
   ASSERT_EQ(rs.size(), b.size());
   for (int i = 0; i < 150; ++i) {
-    EXPECT_EQ(rs[static_cast<size_t>(2 * i)].to_string(), "OK");
+    EXPECT_EQ(rs[static_cast<size_t>(2 * i)].to_string(), "\"OK\"");
     EXPECT_EQ(rs[static_cast<size_t>(2 * i + 1)].integer().value_or(-1), i + 1);
   }
   EXPECT_EQ(rs[300].to_string(), "[\"2\", \"3\", \"4\"]");
@@ -141,8 +141,8 @@ TEST(ClusterRouting, LeaseTalksToTheOwnerOfTheKeysSlot) {
   Lease l = cluster->lease("{acct:9}");
   ASSERT_TRUE(l) << l.error().message();
   EXPECT_EQ(l->cmd("CLUSTER", "MYID").str().value_or(""), shared_cluster().node_id(owner));
-  EXPECT_EQ(l->cmd("WATCH", "{acct:9}:balance").to_string(), "OK");
-  EXPECT_EQ(l->cmd("MULTI").to_string(), "OK");
+  EXPECT_EQ(l->cmd("WATCH", "{acct:9}:balance").to_string(), "\"OK\"");
+  EXPECT_EQ(l->cmd("MULTI").to_string(), "\"OK\"");
   l->cmd("INCRBY", "{acct:9}:balance", 5);
   l->cmd("RPUSH", "{acct:9}:log", "+5");
   Resp exec = l->cmd("EXEC");
@@ -153,7 +153,7 @@ TEST(ClusterRouting, LeaseTalksToTheOwnerOfTheKeysSlot) {
 
 TEST(ClusterRouting, KeylessCommandsGoToAPrimary) {
   auto cluster = make_cluster();
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(cluster->cmd("PING").to_string(), "PONG");
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(cluster->cmd("PING").to_string(), "\"PONG\"");
   std::set<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.insert(cluster->cmd("CLUSTER", "MYID").str().value_or(""));
   std::set<std::string> primaries;
@@ -164,7 +164,7 @@ TEST(ClusterRouting, KeylessCommandsGoToAPrimary) {
 
 TEST(ClusterRouting, ReplicaReadsGoToReplicasAndWritesToPrimaries) {
   auto cluster = make_cluster(ClusterOptions{.read_from = ReadFrom::replica});
-  ASSERT_EQ(cluster->cmd("SET", "rr:{k}", "v").to_string(), "OK");
+  ASSERT_EQ(cluster->cmd("SET", "rr:{k}", "v").to_string(), "\"OK\"");
   const int primary = shared_cluster().primary_for_slot(key_slot("rr:{k}"));
   const int replica = shared_cluster().replica_of(primary);
   // Replication is asynchronous: wait until the replica has the key.
@@ -209,7 +209,7 @@ TEST(ClusterRouting, NoSeedAnsweringGivesAUsableClusterThatSaysClusterDown) {
 
 TEST(ClusterRouting, EmptyClosesEverything) {
   auto cluster = make_cluster();
-  EXPECT_EQ(cluster->cmd("SET", "empty:k", 1).to_string(), "OK");
+  EXPECT_EQ(cluster->cmd("SET", "empty:k", 1).to_string(), "\"OK\"");
   cluster->empty();
   cluster->empty();
   EXPECT_EQ(cluster->cmd("GET", "empty:k").err(), errc::pool_closed);
