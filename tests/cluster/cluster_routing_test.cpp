@@ -26,7 +26,9 @@ std::string key(const std::string& prefix, int i) { return std::string(prefix).a
 
 // Whether node `i` holds `k`, asked of the node itself: ":1" from the
 // owner that has it, "-MOVED ..." from every other primary.
-bool node_has(int i, const std::string& k) { return shared_cluster().node(i).raw_command("EXISTS " + k) == ":1\r\n"; }
+bool node_has(int i, const std::string& k) {
+  return shared_cluster().node(i).raw_command("EXISTS " + k) == ":1\r\n";
+}
 
 TEST(ClusterRouting, CreateReadsTheMapOfThreePrimaries) {
   auto cluster = make_cluster();
@@ -100,14 +102,16 @@ TEST(ClusterRouting, MultiKeyCommandsAcrossSlotsAreSplitAndMergedInOrder) {
   keys.push_back("split:missing");
   Resp values = cluster->cmd("MGET", keys);
   ASSERT_EQ(values.elements().size(), 101u);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(values.elements()[static_cast<size_t>(i)].str().value_or("?"), key("v", 99 - i));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(values.elements()[static_cast<size_t>(i)].str().value_or("?"), key("v", 99 - i));
   EXPECT_TRUE(values.elements()[100].is_nil());
   // Written where they belong, as the servers say.
   for (int i = 0; i < 100; i += 9) {
     const std::string k = key("split:", i);
     EXPECT_TRUE(node_has(shared_cluster().primary_for_slot(key_slot(k)), k));
   }
-  EXPECT_EQ(cluster->cmd("EXISTS", "split:1", "split:1", "split:2", "split:missing").integer().value_or(-1), 3);
+  EXPECT_EQ(cluster->cmd("EXISTS", "split:1", "split:1", "split:2", "split:missing").integer().value_or(-1),
+            3);
   EXPECT_EQ(cluster->cmd("TOUCH", "split:1", "split:2", "split:3").integer().value_or(-1), 3);
   EXPECT_EQ(cluster->cmd("DEL", keys).integer().value_or(-1), 100);
   EXPECT_EQ(cluster->cmd("UNLINK", "split:1", "split:2").integer().value_or(-1), 0);
@@ -148,7 +152,8 @@ TEST(ClusterRouting, LeaseTalksToTheOwnerOfTheKeysSlot) {
   Resp exec = l->cmd("EXEC");
   ASSERT_EQ(exec.elements().size(), 2u) << exec.to_string();
   l.reset();
-  EXPECT_EQ(cluster->cmd("LLEN", "{acct:9}:log").integer().value_or(0), cluster->cmd("GET", "{acct:9}:balance").integer().value_or(-1) / 5);
+  EXPECT_EQ(cluster->cmd("LLEN", "{acct:9}:log").integer().value_or(0),
+            cluster->cmd("GET", "{acct:9}:balance").integer().value_or(-1) / 5);
 }
 
 TEST(ClusterRouting, KeylessCommandsGoToAPrimary) {
@@ -179,7 +184,8 @@ TEST(ClusterRouting, ReplicaReadsGoToReplicasAndWritesToPrimaries) {
   EXPECT_EQ(reads_on(replica) - replica_before, 20);
   EXPECT_EQ(reads_on(primary) - primary_before, 0);
   bool replica_pool = false;
-  for (const auto& [addr, s] : cluster->stats().nodes) replica_pool |= addr.find("replica") != std::string::npos;
+  for (const auto& [addr, s] : cluster->stats().nodes)
+    replica_pool |= addr.find("replica") != std::string::npos;
   EXPECT_TRUE(replica_pool);
 }
 
@@ -199,7 +205,8 @@ TEST(ClusterRouting, BadArgumentsGiveAClosedClusterAndAClearError) {
 
 TEST(ClusterRouting, NoSeedAnsweringGivesAUsableClusterThatSaysClusterDown) {
   const std::string dead = "127.0.0.1:" + std::to_string(free_port());
-  auto [cluster, err] = Cluster::create({dead}, 2, ClusterOptions{.down_budget = std::chrono::milliseconds(300)});
+  auto [cluster, err] =
+      Cluster::create({dead}, 2, ClusterOptions{.down_budget = std::chrono::milliseconds(300)});
   EXPECT_EQ(err, errc::cluster_down);
   Resp r = cluster->cmd("GET", "k");
   EXPECT_TRUE(r.is_io_error());

@@ -1,0 +1,245 @@
+// The cluster changing under full load, on a cluster of its own: a
+// resharding, a CLUSTER FAILOVER, a node added and given slots, and a
+// primary SIGKILLed. Eight threads run tagged SET/GET pairs and INCRs on
+// counters the whole time, and every reply is checked:
+//   - a GET must return what this thread last wrote to that key (a wrong
+//     reply is counted, and must stay at zero);
+//   - every INCR acknowledged is counted; at the end the counters must hold
+//     exactly that many (resharding, manual failover), or, after a SIGKILL,
+//     no more than acknowledged plus ambiguous (no doubled write), with the
+//     writes lost to asynchronous replication counted and reported.
+//
+// The tests run in order on one cluster; the SIGKILL test comes last.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "redis_cluster.hpp"
+#include "respool/respool.hpp"
+
+namespace respool::test {
+namespace {
+
+constexpr int kThreads = 8;
+constexpr int kCounters = 16;
+
+std::string counter(int c) { return std::string("ctr:").append(std::to_string(c)); }
+
+struct Load {
+  std::atomic<bool> stop{false};
+  std::atomic<long> ops{0}, wrong{0}, stale{0}, errors{0}, ambiguous_incr{0};
+  std::atomic<long> acked[kCounters] = {};
+  std::atomic<long> last_error_at_ms{0};  // since start, of the latest failed command
+  std::vector<std::thread> threads;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::string first_wrong;
+  std::mutex mu;
+
+  void note_error() {
+    ++errors;
+    last_error_at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count();
+  }
+
+  void run(Cluster& cluster) {
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([this, &cluster, t] {
+        std::vector<long> last(64, -1);  // the sequence number this thread last wrote to each key
+        for (long i = 0; !stop; ++i) {
+          const int k = static_cast<int>(i % 64);
+          const std::string key = std::string("load:{t")
+                                      .append(std::to_string(t))
+                                      .append("-")
+                                      .append(std::to_string(k))
+                                      .append("}");
+          Resp set = cluster.cmd("SET", key, std::string(key).append("=").append(std::to_string(i)));
+          if (set.err()) {
+            note_error();
+            last[static_cast<size_t>(k)] = -1;  // outcome unknown: don't judge the next read
+          } else {
+            last[static_cast<size_t>(k)] = i;
+          }
+          Resp got = cluster.cmd("GET", key);
+          if (got.err()) {
+            note_error();
+          } else if (const long want = last[static_cast<size_t>(k)]; want >= 0) {
+            // The value names its key and sequence number: another key's
+            // value, or one never written, is a wrong reply; an older one of
+            // this key is a write lost by the server (asynchronous
+            // replication across a SIGKILL).
+            const std::string v = got.str().value_or("<not a string>");
+            const std::string prefix = std::string(key).append("=");
+            long seq = -1;
+            if (v.rfind(prefix, 0) == 0) seq = std::stol(v.substr(prefix.size()));
+            if (seq == want) {
+            } else if (seq >= 0 && seq < want) {
+              ++stale;
+            } else if (wrong++ == 0) {
+              std::lock_guard lk(mu);
+              first_wrong = key + ": wrote seq " + std::to_string(want) + ", read " + got.to_string();
+            }
+          }
+          const int c = static_cast<int>((i + t) % kCounters);
+          Resp incr = cluster.cmd("INCR", counter(c));
+          if (!incr.err()) {
+            ++acked[c];
+          } else {
+            note_error();
+            if (incr.delivery() == Delivery::unknown) ++ambiguous_incr;
+          }
+          ops += 3;
+        }
+      });
+  }
+
+  void finish() {
+    stop = true;
+    for (auto& th : threads) th.join();
+    threads.clear();
+  }
+};
+
+class ClusterUnderLoad : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { cluster_ = std::make_unique<RedisCluster>(); }
+  static void TearDownTestSuite() { cluster_.reset(); }
+
+  void SetUp() override {
+    auto [c, err] =
+        Cluster::create(cluster_->seeds(), 8,
+                        ClusterOptions{.pool = PoolOptions{.get_timeout = std::chrono::seconds(5)},
+                                       .down_budget = std::chrono::seconds(10)});
+    ASSERT_FALSE(err) << err.message();
+    client_ = c;
+    for (int i = 0; i < kCounters; ++i) ASSERT_FALSE(client_->cmd("SET", counter(i), 0).err());
+  }
+
+  // The counters' values now, through a fresh cluster client.
+  long counter_total() {
+    auto [c, err] = Cluster::create(cluster_->seeds(), 1);
+    long total = 0;
+    for (int i = 0; i < kCounters; ++i) total += c->cmd("GET", counter(i)).integer().value_or(-1000000);
+    return total;
+  }
+
+  static void report(const char* what, const Load& load, const ClusterStats& s) {
+    std::printf(
+        "%s: %ld ops, %ld errors (%ld ambiguous INCRs), %ld wrong; MOVED %llu, ASK %llu, refreshes %llu; "
+        "retries moved %llu ask %llu tryagain %llu down %llu connect %llu not_sent %llu\n",
+        what, load.ops.load(), load.errors.load(), load.ambiguous_incr.load(), load.wrong.load(),
+        static_cast<unsigned long long>(s.moved), static_cast<unsigned long long>(s.ask),
+        static_cast<unsigned long long>(s.refreshes), static_cast<unsigned long long>(s.retries.moved),
+        static_cast<unsigned long long>(s.retries.ask), static_cast<unsigned long long>(s.retries.tryagain),
+        static_cast<unsigned long long>(s.retries.cluster_down),
+        static_cast<unsigned long long>(s.retries.connect_failed),
+        static_cast<unsigned long long>(s.retries.not_sent));
+  }
+
+  static long acked_total(const Load& load) {
+    long n = 0;
+    for (const auto& a : load.acked) n += a.load();
+    return n;
+  }
+
+  static std::unique_ptr<RedisCluster> cluster_;
+  std::shared_ptr<Cluster> client_;
+};
+std::unique_ptr<RedisCluster> ClusterUnderLoad::cluster_;
+
+TEST_F(ClusterUnderLoad, ReshardingLosesAndDoublesNothing) {
+  Load load;
+  load.run(*client_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::vector<int> primaries = cluster_->primaries();
+  cluster_->reshard(primaries[0], primaries[1], 300);
+  cluster_->reshard(primaries[1], primaries[2], 300);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load.finish();
+  report("resharding", load, client_->stats());
+  EXPECT_EQ(load.wrong, 0) << load.first_wrong;
+  EXPECT_EQ(load.stale, 0);
+  EXPECT_EQ(load.errors, 0);  // a resharding refuses nothing: every command is redirected
+  EXPECT_EQ(counter_total(), acked_total(load));
+  EXPECT_GT(client_->stats().moved + client_->stats().ask, 0u);
+}
+
+TEST_F(ClusterUnderLoad, ManualFailoverLosesAndDoublesNothing) {
+  Load load;
+  load.run(*client_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int primary = cluster_->primary_for_slot(key_slot(counter(0)));
+  cluster_->failover(cluster_->replica_of(primary));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  load.finish();
+  report("CLUSTER FAILOVER", load, client_->stats());
+  EXPECT_EQ(load.wrong, 0) << load.first_wrong;
+  EXPECT_EQ(load.stale, 0);
+  // A manual failover waits for the replica to catch up: nothing acknowledged is lost.
+  const long ambiguous = load.ambiguous_incr;
+  const long total = counter_total(), acked = acked_total(load);
+  EXPECT_GE(total, acked);
+  EXPECT_LE(total, acked + ambiguous);  // never doubled
+  EXPECT_EQ(ambiguous, 0) << "connections to the demoted primary were cut mid-command";
+}
+
+TEST_F(ClusterUnderLoad, AnAddedNodeGivenSlotsReceivesTraffic) {
+  Load load;
+  load.run(*client_);
+  const int added = cluster_->add_node();
+  cluster_->reshard(cluster_->primaries()[0], added, 500);
+  const std::string addr = cluster_->node(added).addr();
+  ASSERT_TRUE(wait_until([&] { return client_->node_pool(addr) != nullptr; }, std::chrono::seconds(15)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load.finish();
+  report("add-node", load, client_->stats());
+  EXPECT_EQ(load.wrong, 0) << load.first_wrong;
+  EXPECT_EQ(load.stale, 0);
+  EXPECT_EQ(counter_total(), acked_total(load));
+  const PoolStats on_new = client_->node_pool(addr)->stats();
+  EXPECT_GT(on_new.gets, 0u);
+  EXPECT_GT(std::stol(cluster_->command(added, "DBSIZE").str), 0);
+}
+
+TEST_F(ClusterUnderLoad, SigkilledPrimaryIsReplacedWithNoWrongReplyAndNoDoubledWrite) {
+  Load load;
+  load.run(*client_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int victim = cluster_->primary_for_slot(key_slot(counter(0)));
+  const auto killed_at = std::chrono::steady_clock::now();
+  const long killed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(killed_at - load.start).count();
+  cluster_->kill(victim);
+  // Serving again: an INCR on a counter of the victim's slots succeeds.
+  auto probe =
+      Cluster::create(cluster_->seeds(), 1, ClusterOptions{.down_budget = std::chrono::seconds(20)}).cluster;
+  ASSERT_FALSE(probe->cmd("INCR", "probe:{ctr:0}").err());
+  const auto back_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at)
+          .count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  load.finish();
+  report("SIGKILL", load, client_->stats());
+  std::printf(
+      "SIGKILL: serving again %lld ms after the kill (node timeout 1000 ms); last error %ld ms after it\n",
+      static_cast<long long>(back_ms), load.last_error_at_ms.load() - killed_ms);
+  EXPECT_EQ(load.wrong, 0) << load.first_wrong;
+  const long total = counter_total(), acked = acked_total(load), ambiguous = load.ambiguous_incr;
+  std::printf("SIGKILL: %ld reads saw a write lost to asynchronous replication\n", load.stale.load());
+  std::printf("SIGKILL: counters %ld, acknowledged %ld, ambiguous %ld, lost to async replication %ld\n",
+              total, acked, ambiguous, acked > total ? acked - total : 0);
+  EXPECT_LE(total, acked + ambiguous);  // never doubled
+  // Node timeout (1 s) + election + one refresh: well within 10 s.
+  EXPECT_LT(back_ms, 10000);
+  cluster_->restart(victim);
+}
+
+}  // namespace
+}  // namespace respool::test
