@@ -5,7 +5,10 @@
 // Topology: each test moves one slot and moves it back before it ends.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "redis_cluster.hpp"
 #include "respool/respool.hpp"
@@ -102,6 +105,42 @@ TEST(ClusterRedirects, ABatchFollowsEachCommandsRedirectOnItsOwn) {
   EXPECT_GE(cluster->stats().moved, 1u);
   EXPECT_EQ(cluster->cmd("GET", "mig:{batch}:n").integer().value_or(-1), 1);
   shared_cluster().migrate_slot(slot, to, from);
+}
+
+}  // namespace
+}  // namespace respool::test
+
+namespace respool::test {
+namespace {
+
+TEST(ClusterRefresh, ManyCallersHittingMovedShareOneRefresh) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 16,
+                                        ClusterOptions{.min_refresh_gap = std::chrono::seconds(1)});
+  ASSERT_FALSE(err) << err.message();
+  const std::string tag = "{storm}";
+  const int slot = key_slot(tag);
+  const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
+  ASSERT_FALSE(cluster->cmd("SET", tag, "x").err());
+  shared_cluster().migrate_slot(slot, from, to);  // the cluster's map is stale for this slot
+  const std::uint64_t refreshes = cluster->stats().refreshes;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 16; ++t)
+    threads.emplace_back([&] { ok += cluster->cmd("GET", tag).to_string() == "\"x\"" ? 1 : 0; });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok, 16);
+  EXPECT_GE(cluster->stats().moved, 1u);
+  EXPECT_LE(cluster->stats().refreshes - refreshes, 1u);  // at most one per min_refresh_gap
+  shared_cluster().migrate_slot(slot, to, from);
+}
+
+TEST(ClusterRefresh, TheMapIsReReadOnATimer) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 1,
+                                        ClusterOptions{.refresh_interval = std::chrono::milliseconds(50),
+                                                       .min_refresh_gap = std::chrono::milliseconds(10)});
+  ASSERT_FALSE(err) << err.message();
+  const std::uint64_t before = cluster->stats().refreshes;
+  EXPECT_TRUE(wait_until([&] { return cluster->stats().refreshes >= before + 3; }, std::chrono::seconds(5)));
 }
 
 }  // namespace

@@ -208,6 +208,20 @@ TEST_F(ClusterUnderLoad, AnAddedNodeGivenSlotsReceivesTraffic) {
   EXPECT_GT(std::stol(cluster_->command(added, "DBSIZE").str), 0);
 }
 
+TEST_F(ClusterUnderLoad, ReadsFallBackToThePrimaryWhenTheReplicaIsDown) {
+  auto [reader, err] = Cluster::create(cluster_->seeds(), 2, ClusterOptions{.read_from = ReadFrom::replica});
+  ASSERT_FALSE(err) << err.message();
+  const std::string k = "replica:{down}";
+  ASSERT_FALSE(reader->cmd("SET", k, "v").err());
+  ASSERT_TRUE(wait_until([&] { return reader->cmd("GET", k).to_string() == "\"v\""; }));
+  const int replica = cluster_->replica_of(cluster_->primary_for_slot(key_slot(k)));
+  cluster_->kill(replica);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(reader->cmd("GET", k).to_string(), "\"v\"") << i;
+  EXPECT_GT(reader->stats().retries.connect_failed, 0u);
+  cluster_->restart(replica);
+  cluster_->wait_ok();
+}
+
 TEST_F(ClusterUnderLoad, SigkilledPrimaryIsReplacedWithNoWrongReplyAndNoDoubledWrite) {
   Load load;
   load.run(*client_);
