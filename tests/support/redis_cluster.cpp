@@ -282,7 +282,7 @@ int RedisCluster::first_running() const {
 }
 
 std::string RedisCluster::query(int i, const std::string& line) const {
-  std::string reply = node(i).raw_command(line);
+  std::string reply = node(i).raw_command(line, RedisServer::RawRead::until_complete);
   if (reply.starts_with("-"))
     throw std::runtime_error("RedisCluster: node " + std::to_string(i) + " " + line + ": " + reply);
   return reply;

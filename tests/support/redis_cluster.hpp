@@ -97,10 +97,12 @@ class RedisCluster {
   // redis-cli --cluster reshard: `slots` slots from node `from` to `to`.
   void reshard(int from, int to, int slots);
 
-  // Until every running node says cluster_state:ok, knows every node, sees
-  // no running node failing, agrees with the others on roles and slot
-  // owners (CLUSTER NODES and CLUSTER SLOTS), and every running replica's
-  // link to its primary is up. Throws with the last disagreement.
+  // Until every running node (a frozen one counts: thaw it first) says
+  // cluster_state:ok, knows every node, sees no running node failing,
+  // agrees with the others on roles and slot owners (CLUSTER NODES and
+  // SLOTS), shows every running node online in CLUSTER SHARDS, and every
+  // running replica's link to its primary is up. Throws with the last
+  // disagreement.
   void wait_ok(std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
 
  private:

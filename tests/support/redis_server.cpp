@@ -249,7 +249,7 @@ void RedisServer::thaw() {
   if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
-std::string RedisServer::raw_command(const std::string& line) const {
+std::string RedisServer::raw_command(const std::string& line, RawRead read) const {
   int fd = options_.tls ? connect_unix(unix_path()) : connect_loopback(port_);
   if (fd < 0) throw std::runtime_error("raw_command: connect failed");
   std::string out = line + "\r\n";
@@ -259,10 +259,13 @@ std::string RedisServer::raw_command(const std::string& line) const {
   }
   std::string reply;
   char buf[4096];
-  // Read until the reply is one complete RESP value (arrays too: CLUSTER
-  // SLOTS, GETKEYSINSLOT); for anything unrecognised, until a short pause.
+  // until_pause: simple-string, error and integer replies end at the first
+  // CRLF; a bulk reply needs its length line plus payload: read until a
+  // short pause. until_complete: until the reply is one complete RESP value
+  // (arrays too), or for anything unrecognised, until a short pause.
   for (;;) {
-    const size_t end = reply.empty() ? kIncomplete : resp_end(reply, 0);
+    size_t end = reply.empty() ? kIncomplete : kUnknown;
+    if (read == RawRead::until_complete && !reply.empty()) end = resp_end(reply, 0);
     if (end < kUnknown) break;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, end == kUnknown ? 20 : 5000) <= 0) break;

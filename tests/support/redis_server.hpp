@@ -51,10 +51,12 @@ class RedisServer {
   void thaw();    // SIGCONT
 
   // Send one inline command on a fresh raw connection (the unix socket for
-  // a TLS server) and return the raw reply text (e.g. "+OK\r\n"), read until
-  // it is one complete reply (arrays too; 5 s limit); for set-up in tests,
-  // independent of respool.
-  std::string raw_command(const std::string& line) const;
+  // a TLS server) and return the raw reply text (e.g. "+OK\r\n"); for
+  // set-up in tests, independent of respool. The reply is read until a
+  // 20 ms pause, or with until_complete, until it is one complete RESP
+  // reply (arrays too): no 20 ms per call, for probes polled in a loop.
+  enum class RawRead { until_pause, until_complete };
+  std::string raw_command(const std::string& line, RawRead read = RawRead::until_pause) const;
 
  private:
   RedisServerOptions options_;
