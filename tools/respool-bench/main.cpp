@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
     results.push_back(m);
   }
   if (!json) print_table(stdout, results);
-  if (compare && !json)
+  if (compare && !json && need_server)
     std::printf(
         "\nratio = respool ops/s / redis-benchmark ops/s on the same server in the same run, e.g.\n  %s\n",
         reference_command({cfg.target.host, cfg.target.port, 8, 1, 100000}).c_str());
