@@ -11,7 +11,7 @@
 //                                          (every case but W5, unless named with --cases)
 //   respool-bench --sweep 1,8,64 --sweep-size 8   W1 at each thread count, pool capped at 8
 //
-// Exits 1 when any reply was wrong or a case could not run.
+// Exits 1 when any reply was wrong, a case could not run, or a W5 command failed.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
     }
     auto m = median(runs);
     if (m.wrong_replies || m.broken_after || m.ops == 0) bad = true;
+    if (c.cluster() && m.errors) bad = true;  // nothing fails a steady cluster on purpose
     if (json) print_json(stdout, m);
     results.push_back(m);
   }
