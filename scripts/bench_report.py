@@ -67,6 +67,24 @@ if notes:
     lines += [""] + notes
 lines.append("")
 
+cluster = records("cluster.jsonl")
+if cluster:
+    lines += ["### Redis Cluster (W5; ratio = respool ops/s ÷ `redis-benchmark --cluster` ops/s, same cluster, same run)", ""]
+    if (out / "cluster.txt").exists():
+        lines += [(out / "cluster.txt").read_text().strip(), ""]
+    lines += ["| case | params | ops/s | keys/s | ratio | p50 µs | p99 µs | p99.9 µs | client CPU µs/op | ctx switches/op | redirects | errors | wrong replies |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in cluster:
+        keys = int(r["params"].split("keys=")[1]) if "keys=" in r["params"] else 1
+        ratio = f"{r['ratio']:.2f}" if r["reference_ops_per_s"] > 0 else "no reference"
+        lines.append(f"| {r['case']} | {r['params']} | {r['ops_per_s']:,.0f} | {r['ops_per_s'] * keys:,.0f} | {ratio} | "
+                     f"{r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['p999_us']:.0f} | {r['cpu_us_per_op']:.2f} | "
+                     f"{r['ctx_switches_per_op']:.3f} | {r.get('redirects', -1)} | {r['errors']} | {r['wrong_replies']} |")
+    lines += ["", "W5a: an op is one SET or GET (`redis-benchmark --cluster` ops/s in the same run: " +
+              ", ".join(f"{r['reference_ops_per_s']:,.0f}" for r in cluster if r["reference_ops_per_s"] > 0) +
+              "). W5b: an op is one MGET call of 100 keys in 100 slots (latency, CPU and context switches per call); "
+              "no reference: `redis-benchmark` has no cross-slot MGET.", ""]
+
 sweep = records("sweep.jsonl")
 if sweep:
     lines += ["### Thread sweep (W1, pool capped at 8 connections)", "", "![ops/s and p99 against threads](bench/threads.png)", "",

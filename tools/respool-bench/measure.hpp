@@ -45,6 +45,7 @@ struct Measurement {
   std::uint64_t lost = 0;           // W4: GETs answered nil after the server lost the key in its restart
   double reference_ops_per_s = 0;   // redis-benchmark in the same run (0: not run)
   int broken_after = 0;             // W4: idle connections that failed a PING afterwards
+  std::int64_t redirects = -1;      // W5: MOVED + ASK replies during the run (-1: not a cluster case)
   std::string note;                 // extra facts (W4 recovery time, ...)
 
   double ops_per_s() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }

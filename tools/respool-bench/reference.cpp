@@ -7,9 +7,9 @@
 namespace respool::bench {
 
 std::string reference_command(const ReferenceRun& run) {
-  return "redis-benchmark -h " + run.host + " -p " + std::to_string(run.port) + " -t set,get -d 16 -c " +
-         std::to_string(run.clients) + " -n " + std::to_string(run.requests) + " -P " +
-         std::to_string(run.pipeline) + " --csv";
+  return std::string("redis-benchmark ") + (run.cluster ? "--cluster " : "") + "-h " + run.host + " -p " +
+         std::to_string(run.port) + " -t set,get -d 16 -c " + std::to_string(run.clients) + " -n " +
+         std::to_string(run.requests) + " -P " + std::to_string(run.pipeline) + " --csv";
 }
 
 double run_reference(const ReferenceRun& run) {

@@ -18,18 +18,18 @@ void print_table(std::FILE* out, const std::vector<Measurement>& ms) {
 }
 
 void print_json(std::FILE* out, const Measurement& m) {
-  std::fprintf(out,
-               "{\"case\":\"%s\",\"params\":\"%s\",\"ops\":%llu,\"seconds\":%.3f,\"ops_per_s\":%.1f,"
-               "\"reference_ops_per_s\":%.1f,\"ratio\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,"
-               "\"cpu_user_s\":%.4f,\"cpu_sys_s\":%.4f,\"cpu_us_per_op\":%.3f,\"ctx_switches_per_op\":%.4f,"
-               "\"involuntary_per_op\":%.4f,"
-               "\"errors\":%llu,\"wrong_replies\":%llu,\"broken_after\":%d,\"note\":\"%s\"}\n",
-               m.name.c_str(), m.params.c_str(), static_cast<unsigned long long>(m.ops), m.seconds,
-               m.ops_per_s(), m.reference_ops_per_s, m.ratio(), m.p50_us, m.p99_us, m.p999_us, m.user_s,
-               m.sys_s, m.cpu_us_per_op(), m.ctx_per_op(),
-               m.ops ? static_cast<double>(m.involuntary) / static_cast<double>(m.ops) : 0.0,
-               static_cast<unsigned long long>(m.errors), static_cast<unsigned long long>(m.wrong_replies),
-               m.broken_after, m.note.c_str());
+  std::fprintf(
+      out,
+      "{\"case\":\"%s\",\"params\":\"%s\",\"ops\":%llu,\"seconds\":%.3f,\"ops_per_s\":%.1f,"
+      "\"reference_ops_per_s\":%.1f,\"ratio\":%.4f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,"
+      "\"cpu_user_s\":%.4f,\"cpu_sys_s\":%.4f,\"cpu_us_per_op\":%.3f,\"ctx_switches_per_op\":%.4f,"
+      "\"involuntary_per_op\":%.4f,"
+      "\"errors\":%llu,\"wrong_replies\":%llu,\"broken_after\":%d,\"redirects\":%lld,\"note\":\"%s\"}\n",
+      m.name.c_str(), m.params.c_str(), static_cast<unsigned long long>(m.ops), m.seconds, m.ops_per_s(),
+      m.reference_ops_per_s, m.ratio(), m.p50_us, m.p99_us, m.p999_us, m.user_s, m.sys_s, m.cpu_us_per_op(),
+      m.ctx_per_op(), m.ops ? static_cast<double>(m.involuntary) / static_cast<double>(m.ops) : 0.0,
+      static_cast<unsigned long long>(m.errors), static_cast<unsigned long long>(m.wrong_replies),
+      m.broken_after, static_cast<long long>(m.redirects), m.note.c_str());
   std::fflush(out);
 }
 
