@@ -9,3 +9,4 @@
 #include "respool/pool.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"
+#include "respool/sentinel.hpp"
