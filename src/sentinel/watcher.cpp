@@ -3,6 +3,8 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <new>
@@ -24,7 +26,8 @@ Watcher::Watcher(std::shared_ptr<Target> target, std::weak_ptr<Pool> pool,
     : target_(std::move(target)),
       pool_(std::move(pool)),
       recheck_interval_(recheck_interval),
-      subscribe_(subscribe) {}
+      subscribe_(subscribe),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 Watcher::~Watcher() {
   {
@@ -32,7 +35,12 @@ Watcher::~Watcher() {
     stop_ = true;
   }
   cv_.notify_all();
+  if (wake_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);  // ends a poll() in flight
+  }
   if (thread_.joinable()) thread_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 std::error_code Watcher::start() {
@@ -127,9 +135,11 @@ void Watcher::wait_step(clock::time_point until) {
     cv_.wait_for(lk, wait, [this] { return stop_; });
     return;
   }
-  pollfd p{sub_->native_handle(), POLLIN, 0};
-  const int n = ::poll(&p, 1, static_cast<int>(wait.count()));
-  if (n <= 0) return;  // nothing yet (or EINTR)
+  // The stop signal too (without eventfd, -1: poll() skips it and a stop
+  // waits for this poll's end).
+  pollfd p[2] = {{sub_->native_handle(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int n = ::poll(p, 2, static_cast<int>(wait.count()));
+  if (n <= 0 || p[0].revents == 0) return;  // nothing yet, EINTR, or a stop
   const Resp m = sub_->read_reply();
   if (m.is_io_error()) {
     sub_.reset();  // its sentinel went away: the next one, at once

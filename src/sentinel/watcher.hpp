@@ -15,7 +15,8 @@
 // (it can't: the thread never holds a strong reference beyond a call to
 // retire_connections()/closed(), and its owner is not reachable from it).
 //
-// Blocking: the thread waits in poll() for at most 100 ms at a time; a
+// Blocking: the thread waits in poll() for at most 100 ms at a time (a stop
+// ends the wait at once); a
 // message read, a recheck and a (re)subscription are bounded by the sentinel
 // dial options' timeouts (a sentinel that accepts connections but never
 // answers can hold it, and so ~Watcher, that long).
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -72,6 +74,7 @@ class Watcher {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
+  const int wake_fd_;  // an eventfd, written by ~Watcher to end a poll(); -1 if none
 
   // The thread's own.
   std::unique_ptr<Client> sub_;    // subscribed to +switch-master
