@@ -200,5 +200,25 @@ TEST(SentinelPool, SentinelAskedWithItsOwnDialOptions) {
   EXPECT_EQ(l->cmd("CLIENT", "GETNAME").str().value_or(""), "sentinel-data");
 }
 
+TEST(SentinelPool, SentinelsOverResp3) {
+  // HELLO 3 to the sentinels: SENTINEL REPLICAS answers maps, and the
+  // watcher's subscription gets pushes.
+  auto& s = setup();
+  RedisServer* replica = s.replica();
+  ASSERT_NE(replica, nullptr);
+  respool::SentinelOptions o;
+  o.sentinel_dial_options.protocol = 3;
+  o.role = respool::Role::replica;
+  auto [pool, err] = respool::sentinel_pool(s.sentinel_addrs(), kName, 1, o);
+  ASSERT_FALSE(err) << err.message();
+  respool::Lease l = pool->lease();
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(server_port(*l), replica->port());
+  o.role = respool::Role::primary;
+  auto [primary_pool, perr] = respool::sentinel_pool(s.sentinel_addrs(), kName, 1, o);
+  ASSERT_FALSE(perr) << perr.message();
+  EXPECT_EQ(primary_pool->cmd("ROLE").array().value_or(std::vector<respool::Resp>{}).size(), 3u);
+}
+
 }  // namespace
 }  // namespace sentineltest

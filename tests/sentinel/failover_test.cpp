@@ -55,6 +55,22 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
                                                       .subscribe = false});
   ASSERT_FALSE(perr) << perr.message();
 
+  // Two idle pools: nothing of theirs fails, so only their watchers can
+  // retire their connections to the old primary: one through the
+  // +switch-master subscription alone (RESP3 sentinel connections, so the
+  // announcement is a push), one through rechecks alone.
+  respool::DialOptions resp3 = quick();
+  resp3.protocol = 3;
+  auto [listening, lerr] = respool::sentinel_pool(
+      s.sentinel_addrs(), kName, 2,
+      respool::SentinelOptions{.sentinel_dial_options = resp3, .recheck_interval = std::chrono::hours(1)});
+  ASSERT_FALSE(lerr) << lerr.message();
+  auto [rechecking, rerr] = respool::sentinel_pool(
+      s.sentinel_addrs(), kName, 2,
+      respool::SentinelOptions{
+          .sentinel_dial_options = quick(), .recheck_interval = 200ms, .subscribe = false});
+  ASSERT_FALSE(rerr) << rerr.message();
+
   std::atomic<bool> stop{false};
   std::atomic<bool> killed{false};
   std::atomic<std::int64_t> first_success_ns{0};  // first SET+GET after the kill
@@ -134,6 +150,16 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
         return true;
       },
       30s);
+  Clock::time_point t_listening{}, t_rechecking{};
+  const bool retired = wait_until(
+      [&] {
+        if (t_listening == Clock::time_point{} && listening->stats().closed_retired == 2)
+          t_listening = Clock::now();
+        if (t_rechecking == Clock::time_point{} && rechecking->stats().closed_retired == 2)
+          t_rechecking = Clock::now();
+        return t_listening != Clock::time_point{} && t_rechecking != Clock::time_point{};
+      },
+      10s);
   const bool followed = wait_until([&] { return first_success_ns != 0 && polling_success_ns != 0; }, 15s);
   std::this_thread::sleep_for(500ms);  // load on the new primary
   stop = true;
@@ -141,6 +167,19 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
   poller.join();
   ASSERT_TRUE(promoted) << "no failover within 30 s";
   ASSERT_TRUE(followed) << "the pools never succeeded after the failover";
+  ASSERT_TRUE(retired) << "idle pools: retired " << listening->stats().closed_retired << " (subscribed), "
+                       << rechecking->stats().closed_retired << " (rechecking)";
+  const double listen_ms = ms_between(t_promoted, t_listening);
+  const double recheck_ms = ms_between(t_promoted, t_rechecking);
+  // The subscribed one hears its sentinel's announcement; the other asks
+  // within its 200 ms recheck once its sentinel knows.
+  EXPECT_LT(listen_ms, ms_between(t_promoted, t_all) + 1000.0);
+  EXPECT_LT(recheck_ms, ms_between(t_promoted, t_all) + 1000.0);
+  for (auto* p : {&listening, &rechecking}) {
+    respool::Lease l = (*p)->lease();
+    ASSERT_TRUE(l) << l.error().message();
+    EXPECT_EQ(server_port(*l), next->port());
+  }
 
   const double promote_ms = ms_between(t_kill, t_promoted);
   const double follow_ms =
@@ -193,11 +232,11 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
 
   std::printf(
       "failover: kill->promoted %.0f ms, promoted->all sentinels %.0f ms, promoted->first success %.1f ms "
-      "(polling pool %.1f ms); "
+      "(polling pool %.1f ms); idle pools retired after %.0f ms (subscribed), %.0f ms (rechecking); "
       "pairs ok %ld, wrong %ld, errors %ld; INCR acked %ld, unknown %ld, unsent %ld, lost %ld; "
       "retired %llu, critical %llu, peer %llu, dials %llu, dial errors %llu\n",
-      promote_ms, all_ms, follow_ms, poll_follow_ms, total.pairs_ok, total.wrong, total.errors,
-      total.incr_acked, total.incr_unknown, total.incr_unsent, lost,
+      promote_ms, all_ms, follow_ms, poll_follow_ms, listen_ms, recheck_ms, total.pairs_ok, total.wrong,
+      total.errors, total.incr_acked, total.incr_unknown, total.incr_unsent, lost,
       static_cast<unsigned long long>(st.closed_retired), static_cast<unsigned long long>(st.closed_critical),
       static_cast<unsigned long long>(st.closed_peer), static_cast<unsigned long long>(st.dials),
       static_cast<unsigned long long>(st.dial_errors));
@@ -208,6 +247,8 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
   // The old primary back, as a replica of the new one.
   pool.reset();
   polling.reset();
+  listening.reset();
+  rechecking.reset();
   old_primary->start();
   EXPECT_TRUE(s.wait_ready(next->port()));
 }
