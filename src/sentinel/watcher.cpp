@@ -97,7 +97,7 @@ void Watcher::loop() {
       next_subscribe = clock::now() + recheck_interval_;
     }
     const bool subscribed = sub_ != nullptr;
-    wait_step(next_recheck);
+    wait_step(recheck_now_ ? clock::now() : next_recheck);
     if (subscribed && !sub_) next_subscribe = clock::now();  // lost: the next sentinel, at once
     now = clock::now();
     if (recheck_now_ || now >= next_recheck) {
@@ -120,6 +120,11 @@ void Watcher::subscribe() {
     if (confirmed.err() || (*c)->subscriptions() != 1) continue;
     sub_ = std::move(*c);
     sub_index_ = at + 1;  // should it fail, the next one
+    // Rechecks (and dials) ask this sentinel first: the one whose
+    // announcements it hears. Another, still unaware of a failover this one
+    // announced, would name the old primary again.
+    target_->sentinels().move_to_front(addrs[at]);
+    if (query_ && query_->addr() != addrs[at]) query_.reset();
     // Announcements made before it listened are caught by this recheck.
     recheck_now_ = true;
     return;

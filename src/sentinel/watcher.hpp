@@ -5,7 +5,9 @@
 //     list first; after a failure, the next one), and on an announcement
 //     for its master takes the new address at once.
 //   - Every recheck_interval it asks a sentinel again (over a connection it
-//     keeps), which also catches a missed announcement and replica changes.
+//     keeps; the subscribed sentinel first, so that a sentinel that hasn't
+//     heard of a failover yet doesn't undo the announcement), which also
+//     catches a missed announcement and replica changes.
 //   - When the target moved (by either path, or by a dial that asked the
 //     sentinels again), it calls Pool::retire_connections().
 //
