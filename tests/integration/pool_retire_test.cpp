@@ -209,6 +209,12 @@ TEST(PoolRetire, ConcurrentWithTraffic) {
     EXPECT_GT(client_id(*l), newest);
   }
   EXPECT_TRUE(wait_until([&] { return open_named("retire-busy") == pool->avail(); }));
+  // Every connection dialed is idle, out, or closed for one reason.
+  const auto st = pool->stats();
+  const auto closed = st.closed_full + st.closed_critical + st.closed_unclean + st.closed_ping_failed +
+                      st.closed_idle + st.closed_lifetime + st.closed_emptied + st.closed_peer +
+                      st.closed_retired;
+  EXPECT_EQ(st.dials - closed, static_cast<std::uint64_t>(st.idle + st.overflow + st.in_use));
 }
 
 }  // namespace

@@ -167,6 +167,27 @@ int RedisSentinelSetup::sentinel_primary_port(int i) const {
   return parts && parts->size() == 2 ? std::atoi((*parts)[1].c_str()) : 0;
 }
 
+RedisServer* RedisSentinelSetup::kill_primary() {
+  RedisServer* p = primary();
+  if (p != nullptr) p->kill();
+  return p;
+}
+
+bool RedisSentinelSetup::wait_for_failover(int old_port, std::chrono::milliseconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool moved = true;
+    for (std::size_t i = 0; i < sentinels_.size(); ++i) {
+      if (!sentinels_[i]->running()) continue;
+      const int port = sentinel_primary_port(static_cast<int>(i));
+      moved = moved && port != 0 && port != old_port;
+    }
+    if (moved) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 bool RedisSentinelSetup::ready(int primary_port) const {
   for (const auto& s : sentinels_) {
     if (!s->running()) continue;

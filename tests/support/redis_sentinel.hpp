@@ -69,6 +69,13 @@ class RedisSentinelSetup {
   // or 0.
   int sentinel_primary_port(int i) const;
 
+  // SIGKILL the current primary; returns it (nullptr when none runs). Its
+  // RedisServer::start() brings it back (Sentinel then makes it a replica).
+  RedisServer* kill_primary();
+  // True once every running sentinel names a primary other than
+  // `old_port`; false when `limit` passes first.
+  bool wait_for_failover(int old_port, std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
+
   // True once every running sentinel names `port` as the primary, sees one
   // healthy replica and the two other sentinels, and the replica's link to
   // the primary is up.
