@@ -137,7 +137,7 @@ TEST(PoolRetire, ADialInProgressCountsAsHandedOut) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST(PoolRetire, OverflowBufferAndPingedConnectionsToo) {
+TEST(PoolRetire, OverflowBufferToo) {
   auto pool =
       named_pool("retire-ovf", 1,
                  respool::PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, std::chrono::hours(1)}});

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sentinel_helpers.hpp"
+#include "silent_listener.hpp"
 
 namespace sentineltest {
 namespace {
@@ -97,6 +98,38 @@ TEST(SentinelPool, FirstSentinelDeadStillWorks) {
   respool::Lease l = pool->lease();
   ASSERT_TRUE(l) << l.error().message();
   EXPECT_EQ(role_of(*l), "master");
+}
+
+TEST(SentinelPool, AnsweringSentinelMovesToTheFront) {
+  // The first sentinel accepts connections but never answers: asking it
+  // costs a read timeout (400 ms). Once another one answered, it is asked
+  // first: a dial that must ask again doesn't wait for the silent one.
+  auto& s = setup();
+  respool::test::SilentListener silent(16);
+  std::vector<std::string> list{silent.addr()};
+  for (const auto& a : s.sentinel_addrs()) list.push_back(a);
+  auto fail_next = std::make_shared<std::atomic<bool>>(false);
+  respool::SentinelOptions o;
+  o.sentinel_dial_options.read_timeout = 400ms;
+  o.subscribe = false;
+  o.pool.dial = [fail_next](std::string_view network, std::string_view addr) -> respool::Result<ClientPtr> {
+    if (fail_next->exchange(false)) return respool::errc::timeout;  // makes the dial ask again
+    return respool::Client::dial(network, addr);
+  };
+  auto t0 = Clock::now();
+  auto [pool, err] = respool::sentinel_pool(list, kName, 0, o);
+  const double create_ms = ms_between(t0, Clock::now());
+  ASSERT_FALSE(err) << err.message();
+  EXPECT_GE(create_ms, 350.0);  // asked the silent one first
+  *fail_next = true;
+  t0 = Clock::now();
+  respool::Lease l = pool->lease();
+  const double get_ms = ms_between(t0, Clock::now());
+  ASSERT_TRUE(l) << l.error().message();
+  EXPECT_EQ(role_of(*l), "master");
+  EXPECT_LT(get_ms, 300.0);  // asked the one that answered before
+  RecordProperty("create_ms", std::to_string(create_ms));
+  RecordProperty("get_ms", std::to_string(get_ms));
 }
 
 TEST(SentinelPool, NoSentinelReachableGivesNoPrimaryAndAUsablePool) {

@@ -22,6 +22,7 @@ using respool::test::RedisSentinelSetup;
 using respool::test::RedisServer;
 using respool::test::wait_until;
 using Clock = std::chrono::steady_clock;
+using ClientPtr = std::unique_ptr<respool::Client>;
 
 inline RedisSentinelSetup& setup() {
   static RedisSentinelSetup s;
