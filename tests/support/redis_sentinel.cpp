@@ -112,10 +112,13 @@ RedisSentinelSetup::RedisSentinelSetup() {
   if (!::mkdtemp(tmpl)) throw std::runtime_error("RedisSentinelSetup: mkdtemp failed");
   dir_ = tmpl;
   try {
-    servers_.push_back(std::make_unique<RedisServer>());
+    // No 5 s wait before a full sync (the default delay lets more replicas
+    // share one transfer): each one here is waited for.
+    servers_.push_back(
+        std::make_unique<RedisServer>(RedisServerOptions{.extra_args = {"--repl-diskless-sync-delay", "0"}}));
     const std::string primary_port = std::to_string(servers_[0]->port());
-    servers_.push_back(std::make_unique<RedisServer>(
-        RedisServerOptions{.extra_args = {"--replicaof", "127.0.0.1", primary_port}}));
+    servers_.push_back(std::make_unique<RedisServer>(RedisServerOptions{
+        .extra_args = {"--repl-diskless-sync-delay", "0", "--replicaof", "127.0.0.1", primary_port}}));
     for (int i = 0; i < 3; ++i)
       sentinels_.push_back(
           std::make_unique<SentinelProcess>(dir_ + "/s" + std::to_string(i), servers_[0]->port(), kName));
@@ -171,6 +174,16 @@ RedisServer* RedisSentinelSetup::kill_primary() {
   RedisServer* p = primary();
   if (p != nullptr) p->kill();
   return p;
+}
+
+void RedisSentinelSetup::restart_as_replica(RedisServer& server) {
+  server.start();
+  const RedisServer* p = nullptr;
+  for (const auto& s : servers_) {
+    if (s.get() != &server && s->running() && s->raw_command("ROLE").find("master") != std::string::npos)
+      p = s.get();
+  }
+  if (p != nullptr) server.raw_command("REPLICAOF 127.0.0.1 " + std::to_string(p->port()));
 }
 
 bool RedisSentinelSetup::wait_for_failover(int old_port, std::chrono::milliseconds limit) const {

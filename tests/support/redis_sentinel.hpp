@@ -72,6 +72,10 @@ class RedisSentinelSetup {
   // SIGKILL the current primary; returns it (nullptr when none runs). Its
   // RedisServer::start() brings it back (Sentinel then makes it a replica).
   RedisServer* kill_primary();
+  // Start a killed server again as a replica of the current primary (at
+  // once, rather than waiting the seconds Sentinel takes to convert a
+  // returning old primary).
+  void restart_as_replica(RedisServer& server);
   // True once every running sentinel names a primary other than
   // `old_port`; false when `limit` passes first.
   bool wait_for_failover(int old_port, std::chrono::milliseconds limit = std::chrono::seconds(30)) const;
