@@ -44,6 +44,31 @@ std::error_code Target::refresh(std::unique_ptr<Client>* kept) {
   return {};
 }
 
+std::error_code Target::refresh_shared() {
+  std::unique_lock lk(refresh_m_);
+  if (refreshing_) {
+    const std::uint64_t seen = refreshes_;
+    refresh_cv_.wait(lk, [&] { return refreshes_ != seen; });
+    return refresh_error_;
+  }
+  refreshing_ = true;
+  lk.unlock();
+  std::error_code ec = errc::no_primary;
+  struct Done {
+    Target& t;
+    std::error_code& ec;
+    ~Done() {  // also when refresh() throws (std::bad_alloc): nobody waits forever
+      std::lock_guard g(t.refresh_m_);
+      t.refreshing_ = false;
+      ++t.refreshes_;
+      t.refresh_error_ = ec;
+      t.refresh_cv_.notify_all();
+    }
+  } done{*this, ec};
+  ec = refresh();
+  return ec;
+}
+
 void Target::announce_primary(const std::string& addr) {
   if (role_ == Role::primary) update({addr});
 }
@@ -89,7 +114,7 @@ Result<std::unique_ptr<Client>> Target::dial() {
     // cached) asks the sentinels again.
     std::string addr = attempt == 0 ? pick() : std::string();
     if (addr.empty()) {
-      if (auto ec = refresh()) return ec;
+      if (auto ec = refresh_shared()) return ec;
       addr = pick();
       if (addr.empty()) return errc::no_primary;
     }

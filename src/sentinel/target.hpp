@@ -15,7 +15,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +45,10 @@ class Target {
   // cache. errc::no_primary when no sentinel names a primary (or a healthy
   // replica).
   std::error_code refresh(std::unique_ptr<Client>* kept = nullptr);
+  // refresh() for the dial path: callers that arrive while one is in
+  // flight wait for it and share its outcome (one round of questions to
+  // the sentinels, not one per failing get(), during an outage).
+  std::error_code refresh_shared();
   // A +switch-master announcement: the primary is now at `addr`.
   void announce_primary(const std::string& addr);
 
@@ -82,6 +88,13 @@ class Target {
   std::vector<std::string> cache_;  // the primary, or the healthy replicas
   std::size_t next_ = 0;            // round robin over replicas
   std::atomic<bool> changed_{false};
+
+  // refresh_shared()'s single flight.
+  std::mutex refresh_m_;
+  std::condition_variable refresh_cv_;
+  bool refreshing_ = false;
+  std::uint64_t refreshes_ = 0;  // completed
+  std::error_code refresh_error_;
 };
 
 }  // namespace respool::detail
