@@ -135,7 +135,12 @@ if [ -z "$addr" ]; then
 fi
 
 for example in build/release/examples/example_*; do
-  [ "$(basename "$example")" != example_cluster ] || continue  # needs a cluster: --cluster
+  case "$(basename "$example")" in
+    example_cluster) continue ;;  # needs a cluster: scripts/run.sh --cluster
+    example_sentinel)
+      echo "=== example_sentinel: built, not run (it needs Redis Sentinel)"
+      continue ;;
+  esac
   echo "=== $(basename "$example") $addr"
   "$example" "$addr"
 done

@@ -154,6 +154,8 @@ struct PoolStats {
   std::uint64_t closed_idle = 0;         // idle longer than idle_timeout
   std::uint64_t closed_lifetime = 0;     // older than its lifetime
   std::uint64_t closed_emptied = 0;      // closed by empty(), or put back after it
+  std::uint64_t closed_retired = 0;      // dialed before retire_connections(): closed by it
+                                         // (idle) or when put back (handed out)
   int idle = 0;                          // idle in the main pool
   int overflow = 0;                      // idle in the overflow buffer
   int in_use = 0;                        // handed out and neither put back nor destroyed
@@ -324,6 +326,20 @@ class Pool {
   // closed when they come back. Idempotent; safe to call from several threads
   // at once (each returns once the pool is fully shut down).
   void empty();
+
+  // Close every idle connection now, and each connection handed out (or
+  // being dialed) at this moment when it comes back; later get()s take only
+  // connections dialed after this call, and dial new ones. For when the
+  // server behind the address changed (a failover: see sentinel_pool). A
+  // connection handed out stays usable by its holder meanwhile: nothing is
+  // interrupted. Never blocks on I/O (the idle connections are closed on the
+  // caller's thread after the lock is released). Counted in
+  // PoolStats::closed_retired. No-op after empty().
+  void retire_connections();
+
+  // True once empty() was called (or the destructor ran), or when create()
+  // returned a closed pool (bad arguments). Takes the pool's lock.
+  bool closed() const;
 
   // As given to create().
   const std::string& network() const noexcept;

@@ -39,7 +39,7 @@ Result<std::unique_ptr<Client>> PoolState::dial_default() {
   return Client::dial(network, addr, o);
 }
 
-Result<std::unique_ptr<Client>> PoolState::dial_reserved() {
+Result<std::unique_ptr<Client>> PoolState::dial_reserved(std::int64_t generation) {
   Result<std::unique_ptr<Client>> r = errc::invalid_argument;
   try {
     r = dial_one();
@@ -69,7 +69,9 @@ Result<std::unique_ptr<Client>> PoolState::dial_reserved() {
   if (cfg_.max_lifetime.count() > 0) lifetimes_.insert_or_assign(r->get(), draw_expiry_locked(now));
   ++out_;
   PoolAccess::set_owner(**r, this);
-  PoolAccess::set_stamp(**r, coarse_now_ns());
+  // Of the generation it was reserved in: a retire() during the dial makes
+  // it close when it comes back.
+  PoolAccess::set_stamp(**r, restamp(generation, coarse_now_ns()));
   return r;
 }
 

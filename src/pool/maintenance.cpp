@@ -159,6 +159,11 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
     forget_locked(e.conn.get());
     doomed = std::move(e.conn);
     ++closing_;
+  } else if (retired_locked(*e.conn)) {  // retire() ran during the ping
+    ++st_.closed_retired;
+    forget_locked(e.conn.get());
+    doomed = std::move(e.conn);
+    ++closing_;
   } else {
     doomed = return_locked(std::move(e));  // since (last use) is kept; closing_ counted when returned
   }
@@ -171,6 +176,28 @@ void PoolState::ping_locked(Lock& lk, Idle e) {
     --closing_;
     kick_front_locked();
   }
+}
+
+void PoolState::retire() {
+  Dead dead;
+  {
+    std::lock_guard lk(m_);
+    if (closed_) return;
+    ++generation_;
+    for (auto* r : {&main_, &overflow_}) {
+      while (!r->empty()) {
+        Idle e = r->pop_front();
+        ++st_.closed_retired;
+        forget_locked(e.conn.get());
+        dead.push_back(std::move(e.conn));
+        ++closing_;
+      }
+    }
+  }
+  // Closed with no lock held; they count under max_open until then.
+  const int n = static_cast<int>(dead.size());
+  dead.clear();
+  closed_after_unlock(n);
 }
 
 void PoolState::shutdown() {

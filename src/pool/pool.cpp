@@ -29,6 +29,10 @@ int Pool::avail() const { return state_->avail(); }
 
 void Pool::empty() { state_->shutdown(); }
 
+void Pool::retire_connections() { state_->retire(); }
+
+bool Pool::closed() const { return state_->closed(); }
+
 const std::string& Pool::network() const noexcept { return state_->network; }
 const std::string& Pool::addr() const noexcept { return state_->addr; }
 

@@ -69,7 +69,7 @@ std::unique_ptr<Client> PoolState::take_idle_locked(clock::time_point now, Dead&
 
 std::unique_ptr<Client> PoolState::checked(std::unique_ptr<Client> c, std::int64_t parked) noexcept {
   const std::int64_t now = coarse_now_ns();
-  PoolAccess::set_stamp(*c, now);  // put() stamps it idle with this
+  PoolAccess::set_stamp(*c, restamp(PoolAccess::stamp(*c), now));  // put() stamps it idle with this
   if (now - parked < kCheckIdleAfterNs || !c->peer_closed()) [[likely]]
     return c;
   PoolAccess::set_owner(*c, nullptr);  // not abandoned: accounted for below
@@ -137,8 +137,9 @@ Result<std::unique_ptr<Client>> PoolState::get_locked(Lock& lk, SharedCommand* s
     // allow it; otherwise wait in line.
     if (head_ == nullptr && below_cap_locked() && bucket_.try_take(bucket_.enabled() ? clock::now() : now)) {
       ++dialing_;
+      const std::int64_t generation = generation_;
       lk.unlock();
-      return dial_reserved();
+      return dial_reserved(generation);
     }
     auto r = wait(lk, shared != nullptr && shared->shareable ? shared : nullptr);
     if (lk.owns_lock()) lk.unlock();
@@ -211,8 +212,9 @@ Result<std::unique_ptr<Client>> PoolState::wait(Lock& lk, SharedCommand* shared)
         kick_front_locked();  // the next in line may be able to dial too
         release_waiter_locked(w);
         release.w = nullptr;
+        const std::int64_t generation = generation_;
         lk.unlock();
-        return dial_reserved();
+        return dial_reserved(generation);
       }
       w.watching = true;
       until = std::min(until, bucket_.next_token());
@@ -267,7 +269,7 @@ std::unique_ptr<Client> PoolState::return_locked(Idle&& e, Waiter** wake) {
     Waiter* w = head_;
     unlink(w);
     PoolAccess::set_owner(*e.conn, this);
-    PoolAccess::set_stamp(*e.conn, now);
+    PoolAccess::set_stamp(*e.conn, restamp(PoolAccess::stamp(*e.conn), now));
     w->conn = std::move(e.conn);
     ++out_;
     if (wake != nullptr) {
@@ -311,7 +313,7 @@ std::error_code PoolState::put(std::unique_ptr<Client>&& c) noexcept {
     PoolAccess::reset_for_next_caller(client);
     const std::int64_t parked = PoolAccess::stamp(client);  // when it was handed out: see kCheckIdleAfterNs
     std::unique_lock lk(m_);
-    if (head_ == nullptr && !closed_ && !main_.full()) [[likely]] {
+    if (head_ == nullptr && !closed_ && !main_.full() && !retired_locked(client)) [[likely]] {
       --out_;
       PoolAccess::set_owner(client, &idle_tag_);
       Idle& slot = main_.push_slot();
@@ -342,6 +344,11 @@ std::error_code PoolState::put_slow(std::unique_ptr<Client>&& c) noexcept {
       result = errc::pool_closed;
     } else if (why != Why::keep) {
       ++(why == Why::critical ? st_.closed_critical : st_.closed_unclean);
+      forget_locked(c.get());
+      doomed = std::move(c);
+      ++closing_;
+    } else if (retired_locked(*c)) {
+      ++st_.closed_retired;
       forget_locked(c.get());
       doomed = std::move(c);
       ++closing_;

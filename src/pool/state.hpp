@@ -41,6 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pool/access.hpp"
 #include "pool/ring.hpp"
 #include "pool/token_bucket.hpp"
 #include "respool/client.hpp"
@@ -97,6 +98,22 @@ inline std::int64_t coarse_now_ns() noexcept {
 // so 5 ms means 5-9 ms. A connection reused sooner is handed out unchecked:
 // a busy pool pays no system call for it.
 inline constexpr std::int64_t kCheckIdleAfterNs = 5'000'000;
+
+// retire_connections()'s generations. Each connection carries the pool's
+// generation as it was when its dial started, in the low 16 bits of its
+// keeper stamp (the coarse hand-out time, whose low bits are worth 65 us at
+// most, well under the clock's own 1-4 ms ticks): every place that
+// re-stamps a connection keeps those bits (restamp). retire() bumps the
+// generation and closes every idle connection under the lock, so every
+// idle connection is of the current generation and get() compares nothing;
+// put() (and a finished ping) compares the stamp's bits with the current
+// generation under the lock it takes anyway: one more comparison on the
+// fast path. 65536 retires while one connection is out would make it look
+// current again.
+inline constexpr std::int64_t kGenerationMask = 0xFFFF;
+inline std::int64_t restamp(std::int64_t old_stamp, std::int64_t now) noexcept {
+  return (now & ~kGenerationMask) | (old_stamp & kGenerationMask);
+}
 
 // An idle connection.
 struct Idle {
@@ -165,6 +182,12 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   int avail() const;
   PoolStats stats() const;
   void shutdown();
+  // Pool::retire_connections (maintenance.cpp).
+  void retire();
+  bool closed() const {
+    std::lock_guard lk(m_);
+    return closed_;
+  }
   // For tests: whether the pool still holds a dial password.
   bool holds_dial_password() const {
     std::lock_guard lk(m_);
@@ -231,10 +254,16 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   // Counts an expired idle connection's closing and forgets it.
   void retire_expired_locked(const Idle& e, clock::time_point now) noexcept;
   void note_deadline_locked(clock::time_point t) noexcept;
+  // Dialed before the latest retire(): to be closed, not kept.
+  bool retired_locked(const Client& c) const noexcept {
+    return ((PoolAccess::stamp(c) ^ generation_) & kGenerationMask) != 0;
+  }
 
   // --- dialing (dialing.cpp) ---
   // Runs the dial function with no lock held; dialing_ was incremented.
-  Result<std::unique_ptr<Client>> dial_reserved();
+  // `generation`: the pool's generation when the dial was reserved, stamped
+  // on the new connection.
+  Result<std::unique_ptr<Client>> dial_reserved(std::int64_t generation);
   Result<std::unique_ptr<Client>> dial_one();
   // Client::dial with cfg_.dial_options and dial_password_ (copied under m_,
   // wiped from the copy once dialed); errc::pool_closed after shutdown().
@@ -263,6 +292,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
 
   mutable std::mutex m_;
   bool closed_ = false;
+  std::int64_t generation_ = 0;  // bumped by retire()
   std::error_code closed_error_;
   Ring<Idle> main_;
   Ring<Idle> overflow_;

@@ -169,7 +169,7 @@ TEST(W4ServerRestart, EightCallersGetOnlyTheirOwnRepliesAndThePoolHealsWithoutLe
       << connected(server) << " vs " << idle;
   s = pool->stats();
   const auto closed = s.closed_full + s.closed_critical + s.closed_unclean + s.closed_ping_failed +
-                      s.closed_idle + s.closed_lifetime + s.closed_emptied + s.closed_peer;
+                      s.closed_idle + s.closed_lifetime + s.closed_emptied + s.closed_peer + s.closed_retired;
   EXPECT_EQ(s.dials - closed, static_cast<std::uint64_t>(s.idle + s.overflow + s.in_use));
   EXPECT_GT(s.closed_critical + s.closed_ping_failed, 0u);
 
