@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cluster/key_spec.hpp"
+#include "cluster/reply_fields.hpp"
 #include "resp/wire_numbers.hpp"
 
 namespace respool::cluster {
@@ -145,17 +146,6 @@ void migrate_keys(std::span<const std::string_view> argv, std::vector<std::strin
 }
 
 // --- reading a COMMAND reply ---------------------------------------------
-
-// The value of `key` in a RESP3 map or a RESP2 flat key/value array; null
-// when absent.
-const Resp* field(const Resp& m, std::string_view key) {
-  const auto& e = m.elements();
-  for (std::size_t i = 0; i + 1 < e.size(); i += 2) {
-    const auto k = e[i].bytes();
-    if (k && *k == key) return &e[i + 1];
-  }
-  return nullptr;
-}
 
 bool is_pairs(const Resp* r) {
   return r && (r->type() == Resp::Type::map || r->type() == Resp::Type::array) &&

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/reply_fields.hpp"
+
 namespace respool::cluster {
 namespace {
 
@@ -20,16 +22,6 @@ bool is_list(const Resp& r) { return r.type() == Resp::Type::array || r.type() =
 
 bool is_pairs(const Resp& r) {
   return (r.type() == Resp::Type::map || r.type() == Resp::Type::array) && r.elements().size() % 2 == 0;
-}
-
-// The value of `key` in a RESP3 map or a RESP2 flat key/value array.
-const Resp* field(const Resp& m, std::string_view key) {
-  const auto& e = m.elements();
-  for (std::size_t i = 0; i + 1 < e.size(); i += 2) {
-    const auto k = e[i].bytes();
-    if (k && *k == key) return &e[i + 1];
-  }
-  return nullptr;
 }
 
 std::string_view text_of(const Resp* r) {
