@@ -11,3 +11,7 @@
 #include "respool/pool.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"
+#include "respool/scan.hpp"
+#include "respool/script.hpp"
+#include "respool/string_list.hpp"
+#include "respool/transaction.hpp"
