@@ -45,11 +45,11 @@
 namespace respool {
 
 struct ScanOptions {
-  std::string match;             // MATCH pattern; empty: not sent (every element)
+  std::string match{};           // MATCH pattern; empty: not sent (every element)
   std::int64_t count = 0;        // COUNT hint; 0: not sent (the server's default, 10)
-  std::string type;              // TYPE filter ("string", "hash" ...), SCAN only; empty: not sent
+  std::string type{};            // TYPE filter ("string", "hash" ...), SCAN only; empty: not sent
   std::string command = "SCAN";  // or "HSCAN", "SSCAN", "ZSCAN" (any case)
-  std::string key;               // the key of HSCAN, SSCAN, ZSCAN
+  std::string key{};             // the key of HSCAN, SSCAN, ZSCAN
 };
 
 namespace detail {

@@ -55,7 +55,7 @@ struct TransactionStats {
   // that said so (a refused WATCH, the first command refused while queued
   // behind an EXECABORT, EXEC's own error, or the io_error, whose
   // delivery() tells whether EXEC may have run). Nil otherwise.
-  Resp failure;
+  Resp failure{};
 };
 
 struct TransactionOptions {
@@ -153,7 +153,7 @@ template <class F>
 TransactionBody make_body(F& fn) noexcept {
   static_assert(std::is_void_v<std::invoke_result_t<F&, Transaction&>>,
                 "a transaction's function returns void: call tx.abort() (or throw) to give up");
-  return {static_cast<void*>(std::addressof(fn)),
+  return {const_cast<void*>(static_cast<const void*>(std::addressof(fn))),
           [](void* f, Transaction& tx) { (*static_cast<F*>(f))(tx); }};
 }
 }  // namespace detail
