@@ -245,5 +245,16 @@ TEST(Transaction, BadOptionsAndAClosedPool) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST(Transaction, ItsErrorsHaveMessagesAndAreNotCritical) {
+  for (errc e : {errc::transaction_aborted, errc::transaction_discarded}) {
+    const std::error_code ec = e;
+    EXPECT_NE(ec.message(), "unknown respool error");
+    EXPECT_NE(ec.message(), std::error_code(errc::no_primary).message());
+    EXPECT_FALSE(is_critical(ec));
+  }
+  EXPECT_NE(std::error_code(errc::transaction_aborted).message(),
+            std::error_code(errc::transaction_discarded).message());
+}
+
 }  // namespace
 }  // namespace respool::test
