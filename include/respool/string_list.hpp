@@ -27,10 +27,16 @@ class StringList {
   StringList() = default;
   StringList(std::initializer_list<std::string_view> items) : items_(items) {}  // NOLINT: implicit by design
   // Any input range whose elements convert to std::string_view
-  // (std::vector<std::string>, std::array<std::string_view, N>, ...).
+  // (std::vector<std::string>, std::array<std::string_view, N>, ...). A
+  // range that makes its strings as it goes (a transform view returning
+  // std::string by value) is refused: the views would dangle at once.
   template <std::ranges::input_range R>
   requires(std::convertible_to<std::ranges::range_reference_t<const R&>, std::string_view> &&
-           !std::is_same_v<std::remove_cvref_t<R>, StringList>) StringList(const R& range) {  // NOLINT
+           !std::is_same_v<std::remove_cvref_t<R>, StringList> &&
+           (std::is_lvalue_reference_v<std::ranges::range_reference_t<const R&>> ||
+            !std::is_class_v<std::remove_cvref_t<std::ranges::range_reference_t<const R&>>> ||
+            std::is_same_v<std::remove_cvref_t<std::ranges::range_reference_t<const R&>>, std::string_view>))
+      StringList(const R& range) {  // NOLINT
     if constexpr (std::ranges::sized_range<const R&>) items_.reserve(std::ranges::size(range));
     for (auto&& item : range) items_.emplace_back(item);
   }
