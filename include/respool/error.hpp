@@ -64,6 +64,11 @@ enum class errc {
   too_many_redirects,  // more MOVED/ASK/TRYAGAIN than ClusterOptions::max_redirects
   no_primary,          // no sentinel named a reachable primary (or replica) that
                        // confirmed its role
+
+  // transactions (respool/transaction.hpp; nothing queued was run)
+  transaction_aborted,    // every attempt's EXEC was aborted: a watched key kept
+                          // changing (TransactionOptions::max_attempts)
+  transaction_discarded,  // the transaction's function called Transaction::abort()
 };
 
 const std::error_category& category() noexcept;

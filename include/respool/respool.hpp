@@ -11,4 +11,8 @@
 #include "respool/pool.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"
+#include "respool/scan.hpp"
+#include "respool/script.hpp"
 #include "respool/sentinel.hpp"
+#include "respool/string_list.hpp"
+#include "respool/transaction.hpp"

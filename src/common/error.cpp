@@ -50,6 +50,9 @@ class Category final : public std::error_category {
       case errc::cluster_down: return "no cluster node serves the slot (cluster down or slot unassigned)";
       case errc::too_many_redirects: return "too many cluster redirects (MOVED, ASK or TRYAGAIN)";
       case errc::no_primary: return "no sentinel named a reachable server in the requested role";
+      case errc::transaction_aborted:
+        return "transaction aborted on every attempt: a watched key kept changing (nothing queued ran)";
+      case errc::transaction_discarded: return "transaction discarded by its own function (nothing queued ran)";
     }
     return "unknown respool error";
   }

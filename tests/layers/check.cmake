@@ -1,8 +1,10 @@
 # Each layer knows only those below it: resp -> net -> client -> pool ->
-# cluster | sentinel | pubsub. Fails when a file of a lower layer includes a
-# header of a higher one, or when the Client befriends anything (the pool
-# works through its public interface).
-set(order resp net client pool cluster sentinel pubsub)
+# cluster | sentinel | pubsub -> ext (transactions, scripts, scans: helpers
+# built on the public API of pool and cluster). Fails when a file of a lower
+# layer includes a header of a higher one, when a lower layer's source or a
+# public header other than respool.hpp includes an ext header, or when the
+# Client befriends anything (the pool works through its public interface).
+set(order resp net client pool cluster sentinel pubsub ext)
 set(failures "")
 list(LENGTH order n)
 math(EXPR last "${n} - 1")
@@ -18,6 +20,27 @@ foreach(i RANGE ${last})
         list(APPEND failures "${f}: ${line}")
       endif()
     endforeach()
+  endforeach()
+endforeach()
+# ext's public headers: only ext itself and the umbrella header include them.
+set(ext_headers transaction scan script)
+list(JOIN ext_headers "|" ext_alt)
+set(lower "")
+foreach(layer IN LISTS order)
+  if(NOT layer STREQUAL "ext")
+    file(GLOB files ${SOURCE_DIR}/src/${layer}/*.cpp ${SOURCE_DIR}/src/${layer}/*.hpp)
+    list(APPEND lower ${files})
+  endif()
+endforeach()
+file(GLOB public ${SOURCE_DIR}/include/respool/*.hpp)
+foreach(f IN LISTS lower public)
+  get_filename_component(base ${f} NAME_WE)
+  if(base STREQUAL "respool" OR base MATCHES "^(${ext_alt})$")
+    continue()
+  endif()
+  file(STRINGS ${f} includes REGEX "^#include [\"<]respool/(${ext_alt})\\.hpp")
+  foreach(line IN LISTS includes)
+    list(APPEND failures "${f}: ${line}")
   endforeach()
 endforeach()
 file(STRINGS ${SOURCE_DIR}/include/respool/client.hpp friends REGEX "friend ")
