@@ -221,6 +221,11 @@ struct Convert<bool> {
 };
 
 template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
 struct Convert<std::optional<T>> {
   static constexpr bool supported = RespConvertible<T>;
   template <class R>
@@ -407,6 +412,9 @@ template <class T, class R>
 Result<T> convert(R&& r, Why& why) {
   if constexpr (std::same_as<T, Resp>) {
     return Resp(std::forward<R>(r));  // identity: error replies included
+  } else if constexpr (is_optional<T>::value) {
+    return Convert<T>::from(std::forward<R>(r),
+                            why);  // not nil: T decides (std::optional<Resp> keeps errors)
   } else {
     if (r.is_server_error() || r.is_io_error()) return reply_error(r, why);
     if constexpr (HasFromResp<T>) {
