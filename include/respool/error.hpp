@@ -56,6 +56,7 @@ enum class errc {
   nil_reply,       // accessor called on a nil reply
   not_a_number,    // integer()/number() of a string that is not a number
   odd_map_length,  // map() of an array with an odd number of elements
+  out_of_range,    // as<T>() of a number that T can't hold (an int8 of 300, a bool of 2)
 
   // cluster and sentinel (nothing was run when these are returned)
   cross_slot,          // keys of one command hash to different slots

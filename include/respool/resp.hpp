@@ -113,6 +113,22 @@ class Resp {
   // in RESP2). Keys and values converted with str().
   Result<std::unordered_map<std::string, std::string>> map() const;
 
+  // The reply as a T (respool/convert.hpp, docs/api.md "Typed replies"):
+  // std::string, an integer (range-checked), double, bool, std::optional,
+  // std::vector, std::set, std::unordered_set, std::map, std::unordered_map,
+  // std::pair, std::tuple, nested, Resp, or a type with a respool::from_resp
+  // specialization. On an rvalue, strings and elements are moved out. With
+  // `why`: on failure, where and why ("element 3: expected integer, got
+  // nil"); emptied on success.
+  template <class T>
+  Result<T> as() const&;
+  template <class T>
+  Result<T> as() &&;
+  template <class T>
+  Result<T> as(std::string& why) const&;
+  template <class T>
+  Result<T> as(std::string& why) &&;
+
   // Verbatim string format ("txt", "mkd"); empty for other types.
   std::string_view format() const noexcept;
   // RESP3 attributes that preceded this reply (a map), or null.
@@ -209,3 +225,6 @@ inline Resp::~Resp() {
 }
 
 }  // namespace respool
+
+// Resp::as<T>() is defined there.
+#include "respool/convert.hpp"  // IWYU pragma: export

@@ -5,6 +5,7 @@
 #include "respool/batch.hpp"
 #include "respool/client.hpp"
 #include "respool/cluster.hpp"
+#include "respool/convert.hpp"
 #include "respool/encode.hpp"
 #include "respool/error.hpp"
 #include "respool/parser.hpp"

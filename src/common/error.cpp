@@ -46,6 +46,7 @@ class Category final : public std::error_category {
       case errc::nil_reply: return "reply is nil";
       case errc::not_a_number: return "reply is not a number";
       case errc::odd_map_length: return "reply has an odd number of elements for a map";
+      case errc::out_of_range: return "reply is a number out of the requested type's range";
       case errc::cross_slot: return "keys of one command hash to different cluster slots";
       case errc::cluster_down: return "no cluster node serves the slot (cluster down or slot unassigned)";
       case errc::too_many_redirects: return "too many cluster redirects (MOVED, ASK or TRYAGAIN)";

@@ -332,6 +332,12 @@ Result<std::string> Resp::str() && {
   if (type_ == Type::simple_string || type_ == Type::bulk_string || type_ == Type::big_number) {
     return std::move(text_);
   }
+  if (type_ == Type::verbatim_string) {
+    // Drop "fmt:" in place: the payload keeps its buffer, no copy is made.
+    const auto colon = text_.find(':');
+    if (colon != std::string::npos) text_.erase(0, colon + 1);
+    return std::move(text_);
+  }
   return static_cast<const Resp&>(*this).str();
 }
 

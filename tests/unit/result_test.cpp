@@ -125,13 +125,13 @@ TEST(Errc, CategoryAndMessages) {
   EXPECT_EQ(ec, errc::get_timeout);
   EXPECT_NE(ec, errc::pool_closed);
   std::set<std::string> messages;
-  for (int i = static_cast<int>(errc::get_timeout); i <= static_cast<int>(errc::odd_map_length); ++i) {
+  for (int i = static_cast<int>(errc::get_timeout); i <= static_cast<int>(errc::out_of_range); ++i) {
     const std::string m = make_error_code(static_cast<errc>(i)).message();
     EXPECT_FALSE(m.empty());
     EXPECT_NE(m, "unknown respool error") << i;
     messages.insert(m);
   }
-  EXPECT_EQ(messages.size(), static_cast<std::size_t>(errc::odd_map_length));  // all distinct
+  EXPECT_EQ(messages.size(), static_cast<std::size_t>(errc::out_of_range));  // all distinct
   EXPECT_EQ(std::error_code(999, respool::category()).message(), "unknown respool error");
 }
 
@@ -140,8 +140,9 @@ TEST(Errc, Critical) {
                  errc::client_closed, errc::pubsub_in_transaction}) {
     EXPECT_TRUE(respool::is_critical(e)) << make_error_code(e).message();
   }
-  for (errc e : {errc::server_error, errc::wrong_type, errc::nil_reply, errc::not_a_number,
-                 errc::odd_map_length, errc::get_timeout, errc::pipeline_busy, errc::pubsub_command}) {
+  for (errc e :
+       {errc::server_error, errc::wrong_type, errc::nil_reply, errc::not_a_number, errc::odd_map_length,
+        errc::out_of_range, errc::get_timeout, errc::pipeline_busy, errc::pubsub_command}) {
     EXPECT_FALSE(respool::is_critical(e)) << make_error_code(e).message();
   }
   EXPECT_TRUE(respool::is_critical(std::make_error_code(std::errc::connection_reset)));
