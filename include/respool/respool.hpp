@@ -11,3 +11,4 @@
 #include "respool/pool.hpp"
 #include "respool/resp.hpp"
 #include "respool/result.hpp"
+#include "respool/subscriber.hpp"
