@@ -51,6 +51,7 @@ void Reader::run() {
     for (Link* l : links())
       if (!l->up() && wants_connection(*l) && Clock::now() >= l->retry_at) connect(*l);
     for (Link* l : links()) flush(*l);
+    close_unused();
     ping_idle(Clock::now());
 
     fds.clear();
@@ -155,6 +156,13 @@ void Reader::flush(Link& l) {
     l.last_input = Clock::now();
     handle(l, std::move(r), &owed);
   }
+}
+
+void Reader::close_unused() {
+  // A node that no longer owns any of our shard channels (they moved, or
+  // were unsubscribed): its connection goes, without a notice.
+  for (auto& [addr, l] : shard_links_)
+    if (l->up() && !l->carries_any() && l->owed.empty() && !l->client->has_unread_input()) l->client.reset();
 }
 
 void Reader::ping_idle(Clock::time_point now) {

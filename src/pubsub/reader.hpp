@@ -55,6 +55,8 @@ class Reader {
   // Writes what is queued on `l` and reads every reply owed.
   void flush(Link& l);
   void ping_idle(Clock::time_point now);
+  // Closes cluster connections that carry no subscription any more.
+  void close_unused();
   // Reads what arrived on `l` (at least one frame).
   void read_input(Link& l);
   void handle(Link& l, Resp r, const Owed* owed);

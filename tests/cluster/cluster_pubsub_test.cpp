@@ -143,6 +143,10 @@ TEST_P(ClusterShardPubsub, ShardChannelFollowsItsSlotThroughAMigrationAndBack) {
   publish_and_read(10);
   rc.migrate_slot(slot, from, to);
   wait_resubscribed(1);
+  // The old owner carries none of our shard channels now: its connection went.
+  EXPECT_TRUE(wait_until(
+      [&] { return rc.node(from).raw_command("CLIENT LIST TYPE pubsub").find("id=") == std::string::npos; },
+      5s));
   publish_and_read(10);
   rc.migrate_slot(slot, to, from);
   wait_resubscribed(2);
