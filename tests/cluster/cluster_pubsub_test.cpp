@@ -28,6 +28,7 @@ std::shared_ptr<Cluster> make_cluster() {
 std::unique_ptr<Subscriber> make_subscriber(std::shared_ptr<Cluster> cluster, int protocol = 2) {
   SubscriberOptions o;
   o.dial_options.protocol = protocol;
+  o.dial_options.client_name = "cps-sub";
   o.max_backoff = 200ms;
   auto [sub, err] = Subscriber::create(std::move(cluster), o);
   EXPECT_FALSE(err) << err.message();
@@ -145,7 +146,7 @@ TEST_P(ClusterShardPubsub, ShardChannelFollowsItsSlotThroughAMigrationAndBack) {
   wait_resubscribed(1);
   // The old owner carries none of our shard channels now: its connection went.
   EXPECT_TRUE(wait_until(
-      [&] { return rc.node(from).raw_command("CLIENT LIST TYPE pubsub").find("id=") == std::string::npos; },
+      [&] { return rc.node(from).raw_command("CLIENT LIST").find("name=cps-sub ") == std::string::npos; },
       5s));
   publish_and_read(10);
   rc.migrate_slot(slot, to, from);
