@@ -125,8 +125,8 @@ TEST_P(SubscriberRecovery, PingFindsAFrozenServerWithinPingIntervalPlusReadTimeo
   const auto took = std::chrono::steady_clock::now() - frozen_at;
   server.thaw();
   ASSERT_TRUE(noticed);
-  // ping_interval + read_timeout, plus scheduling slack.
-  EXPECT_LT(took, 800ms + 400ms);
+  // ping_interval + read_timeout, plus slack for a loaded machine.
+  EXPECT_LT(took, 800ms + 700ms);
 
   std::optional<Message> m = next_or_fail(*sub);
   ASSERT_TRUE(m);
