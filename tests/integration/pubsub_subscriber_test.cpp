@@ -143,6 +143,36 @@ TEST_P(SubscriberTest, CallbackRunsOnTheReaderAndMaySubscribeFromInside) {
 INSTANTIATE_TEST_SUITE_P(Protocols, SubscriberTest, ::testing::Values(2, 3),
                          [](const auto& param_info) { return "resp" + std::to_string(param_info.param); });
 
+TEST(Subscriber, TheCallbackMayDestroyItsSubscriber) {
+  std::mutex mu;
+  std::unique_ptr<Subscriber> holder;
+  std::atomic<bool> gone{false};
+  SubscriberOptions o;
+  o.on_message = [&](Message&&) {
+    std::unique_ptr<Subscriber> victim;
+    {
+      std::lock_guard lock(mu);
+      victim = std::move(holder);
+    }
+    victim.reset();  // on the reader thread: no join of itself
+    gone = true;
+  };
+  auto created = Subscriber::create("tcp", shared_server().addr(), o);
+  ASSERT_FALSE(created.error);
+  ASSERT_FALSE(created.subscriber->subscribe({"cb:destroy"}));
+  {
+    std::lock_guard lock(mu);
+    holder = std::move(created.subscriber);
+  }
+  auto pub = dial_shared();
+  pub->cmd("PUBLISH", "cb:destroy", "bye");
+  EXPECT_TRUE(wait_until([&] { return gone.load(); }));
+  // Its thread ends on its own and closes its connection.
+  EXPECT_TRUE(wait_until([&] {
+    return pub->cmd("PUBSUB", "NUMSUB", "cb:destroy").array()->back().integer().value_or(-1) == 0;
+  }));
+}
+
 TEST(Subscriber, InvalidOptionsGiveNoSubscriber) {
   SubscriberOptions o;
   o.buffer_size = 0;
