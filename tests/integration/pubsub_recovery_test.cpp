@@ -111,8 +111,9 @@ TEST_P(SubscriberRecovery, PingFindsAFrozenServerWithinPingIntervalPlusReadTimeo
   SubscriberOptions o = options();
   o.ping_interval = 300ms;
   o.dial_options.read_timeout = 500ms;
-  auto [sub, err] = Subscriber::create("tcp", server.addr(), o);
-  ASSERT_FALSE(err);
+  Subscriber::CreateResult created = Subscriber::create("tcp", server.addr(), o);
+  ASSERT_FALSE(created.error);
+  std::unique_ptr<Subscriber>& sub = created.subscriber;  // lambdas can't capture a structured binding
   ASSERT_FALSE(sub->subscribe({"f"}));
   // Idle longer than ping_interval: PINGs answered, nothing lost.
   std::this_thread::sleep_for(700ms);
@@ -146,8 +147,9 @@ TEST(SubscriberBuffer, ASlowConsumerLosesTheOldestMessagesCountedButNeverANotice
   RedisServer server;
   SubscriberOptions o;
   o.buffer_size = 100;
-  auto [sub, err] = Subscriber::create("tcp", server.addr(), o);
-  ASSERT_FALSE(err);
+  Subscriber::CreateResult created = Subscriber::create("tcp", server.addr(), o);
+  ASSERT_FALSE(created.error);
+  std::unique_ptr<Subscriber>& sub = created.subscriber;  // lambdas can't capture a structured binding
   ASSERT_FALSE(sub->subscribe({"slow"}));
   auto pub = std::move(*Client::dial("tcp", server.addr(), {}));
   auto publish = [&](int from, int to) {
