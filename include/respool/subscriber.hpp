@@ -15,8 +15,9 @@
 //
 // Blocking: (un)subscribe calls wait for the server's confirmations, at most
 // confirm_timeout; next() waits at most its timeout; stats() and close()
-// don't block on I/O (close() waits for the reader thread to leave a read,
-// at most the dial's read timeout). See docs/api.md, "Pub/sub".
+// don't block on I/O (close() waits for the reader thread to leave what it
+// is doing: at most a read timeout, or a connect timeout while it dials).
+// See docs/api.md, "Pub/sub".
 #pragma once
 
 #include <chrono>
