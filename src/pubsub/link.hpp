@@ -40,7 +40,8 @@ struct Link {
   std::deque<Owed> owed;  // oldest first
   Clock::time_point last_input{};
   Clock::time_point retry_at{};        // next dial, when down
-  std::chrono::nanoseconds backoff{};  // wait before the dial after the next failure
+  Clock::time_point up_since{};        // the last successful dial
+  std::chrono::nanoseconds backoff{};  // the last wait before a dial
   bool lost = false;                   // was up, went down, not yet back
 
   bool up() const noexcept { return client != nullptr && !client->is_closed(); }

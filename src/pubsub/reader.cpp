@@ -34,6 +34,12 @@ bool Reader::wants_connection(const Link& l) const noexcept {
   return (!cluster_ && &l == classic_.get()) || l.carries_any();
 }
 
+std::chrono::nanoseconds Reader::grow(std::chrono::nanoseconds backoff) const {
+  const auto& o = core_->options();
+  return std::clamp(std::max<std::chrono::nanoseconds>(backoff * 2, std::chrono::milliseconds(1)),
+                    o.min_backoff, o.max_backoff);
+}
+
 std::chrono::nanoseconds Reader::backoff_after(int failures) const {
   const auto& o = core_->options();
   auto b = o.min_backoff;
@@ -102,7 +108,7 @@ std::error_code Reader::connect(Link& l) {
   Result<std::unique_ptr<Client>> c = addr.empty() ? Result<std::unique_ptr<Client>>(errc::cluster_down)
                                                    : Client::dial(l.network, addr, o.dial_options);
   if (!c) {
-    l.backoff = std::clamp(l.backoff * 2, o.min_backoff, o.max_backoff);
+    l.backoff = grow(l.backoff);
     l.retry_at = Clock::now() + l.backoff;
     ++classic_pick_;
     if (cluster_ && &l != classic_.get()) {
@@ -113,12 +119,11 @@ std::error_code Reader::connect(Link& l) {
     return c.error();
   }
   l.client = std::move(*c);
-  l.last_input = Clock::now();
+  l.last_input = l.up_since = Clock::now();
   for (int f = 0; f < 3; ++f)
     for (const std::string& name : l.names[f]) l.send(subscribe_op(static_cast<Family>(f)), name);
   flush(l);
   if (!l.up()) return {};
-  l.backoff = {};
   if (l.lost) {
     l.lost = false;
     core_->count_reconnect();
@@ -139,7 +144,11 @@ void Reader::lose(Link& l) {
   l.client.reset();
   l.owed.clear();
   l.own_sunsubscribes.clear();
-  l.backoff = std::clamp(l.backoff, o.min_backoff, o.max_backoff);
+  // A connection that was up a while is dialed again after min_backoff; one
+  // lost soon after its dial (a server that takes connections and drops
+  // them, or never answers) waits longer each time.
+  const bool flapping = Clock::now() - l.up_since < o.max_backoff;
+  l.backoff = flapping ? grow(l.backoff) : o.min_backoff;
   l.retry_at = Clock::now() + l.backoff;
   ++classic_pick_;
 }

@@ -65,6 +65,8 @@ class Reader {
   // Milliseconds poll() may sleep: until the next PING, dial or placement.
   int poll_timeout(Clock::time_point now);
   std::chrono::nanoseconds backoff_after(int failures) const;
+  // The wait after one more failure: twice `backoff`, within the options.
+  std::chrono::nanoseconds grow(std::chrono::nanoseconds backoff) const;
   bool wants_connection(const Link& l) const noexcept;
 
   std::shared_ptr<Core> core_;
