@@ -154,6 +154,10 @@ class Client {
   // beyond) and read_reply() returns what was set aside first. The pool
   // drops a connection's set-aside pushes when it is put back.
   Resp read_reply();
+  // True when read_reply() has input that poll() on native_handle() can't
+  // see: a reply set aside, or bytes already read from the socket and not
+  // yet returned (a reader waiting on the socket checks this first).
+  bool has_unread_input() const noexcept;
   // Channels, patterns and shard channels this connection is subscribed
   // to, as the server's latest confirmation read said.
   std::int64_t subscriptions() const noexcept;

@@ -159,6 +159,12 @@ class Cluster {
 
   // Primaries in the current map, as "host:port".
   std::vector<std::string> primaries() const;
+  // The primary serving `slot` (0..16383) in the current map, as
+  // "host:port"; empty when no node serves it. With `refresh`, the map is
+  // re-read first (rate-limited like every refresh; waits at most
+  // down_budget for it). For code that keeps its own connections to the
+  // nodes (respool::Subscriber's shard channels).
+  std::string primary_for(std::uint16_t slot, bool refresh = false) const;
   // The pool of a node in the current map; null when the node is not in it.
   std::shared_ptr<Pool> node_pool(std::string_view addr) const;
 

@@ -16,4 +16,5 @@
 #include "respool/script.hpp"
 #include "respool/sentinel.hpp"
 #include "respool/string_list.hpp"
+#include "respool/subscriber.hpp"
 #include "respool/transaction.hpp"

@@ -224,6 +224,10 @@ Resp Client::read_reply() {
   return std::move(*r);
 }
 
+bool Client::has_unread_input() const noexcept {
+  return !impl_->pushes.empty() || impl_->parser.buffered() != 0;
+}
+
 std::int64_t Client::subscriptions() const noexcept { return impl_->channels + impl_->shard_channels; }
 
 SessionState Client::session() const noexcept {

@@ -129,6 +129,14 @@ std::vector<std::string> Cluster::primaries() const {
   return out;
 }
 
+std::string Cluster::primary_for(std::uint16_t slot, bool refresh) const {
+  if (slot >= cluster::slot_count || state_->closed()) return {};
+  if (refresh) state_->refresh_and_wait(std::chrono::steady_clock::now() + state_->options().down_budget);
+  std::shared_ptr<const detail::Topology> topo = state_->topology();
+  const detail::NodePool* node = state_->choose(*topo, detail::Route{.slot = slot, .readonly = false}, true);
+  return node != nullptr ? node->addr : std::string();
+}
+
 std::shared_ptr<Pool> Cluster::node_pool(std::string_view addr) const {
   std::shared_ptr<const detail::Topology> topo = state_->topology();
   auto it = topo->pools.find(std::string(addr));

@@ -4,10 +4,12 @@
 // next command to take. The subscription count follows the server's.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "client_helpers.hpp"
 #include "respool/client.hpp"
@@ -108,6 +110,23 @@ TEST_P(PubsubReplies, SubscribeInsideMultiClosesTheConnection) {
   Resp r = c->pipe_resp();
   EXPECT_EQ(r.err(), errc::pubsub_in_transaction) << r.to_string();
   EXPECT_TRUE(c->is_closed());
+}
+
+TEST_P(PubsubReplies, HasUnreadInputSeesWhatPollCannot) {
+  auto c = dial();
+  auto publisher = dial_shared();
+  ASSERT_TRUE(c && publisher);
+  c->pipe_append("SUBSCRIBE", "pr:unread");
+  ASSERT_FALSE(c->pipe_resp().err());
+  EXPECT_FALSE(c->has_unread_input());
+  publisher->cmd("PUBLISH", "pr:unread", "1");
+  publisher->cmd("PUBLISH", "pr:unread", "2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // both in the socket
+  EXPECT_EQ(c->read_reply().elements().back().text(), "1");
+  // One recv took both: the second is buffered, and the socket is empty.
+  EXPECT_TRUE(c->has_unread_input());
+  EXPECT_EQ(c->read_reply().elements().back().text(), "2");
+  EXPECT_FALSE(c->has_unread_input());
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, PubsubReplies, ::testing::Values(2, 3));
