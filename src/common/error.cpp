@@ -53,7 +53,8 @@ class Category final : public std::error_category {
       case errc::no_primary: return "no sentinel named a reachable server in the requested role";
       case errc::transaction_aborted:
         return "transaction aborted on every attempt: a watched key kept changing (nothing queued ran)";
-      case errc::transaction_discarded: return "transaction discarded by its own function (nothing queued ran)";
+      case errc::transaction_discarded:
+        return "transaction discarded by its own function (nothing queued ran)";
     }
     return "unknown respool error";
   }

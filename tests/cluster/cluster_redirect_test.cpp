@@ -145,3 +145,52 @@ TEST(ClusterRefresh, TheMapIsReReadOnATimer) {
 
 }  // namespace
 }  // namespace respool::test
+
+namespace respool::test {
+namespace {
+
+TEST(ClusterLimits, MoreRedirectsThanAllowedFailWithNothingRun) {
+  auto [cluster, err] =
+      Cluster::create(shared_cluster().seeds(), 2,
+                      ClusterOptions{.max_redirects = 0, .refresh_interval = std::chrono::nanoseconds(0)});
+  ASSERT_FALSE(err) << err.message();
+  const std::string k = "limit:{redirects}";
+  const int slot = key_slot(k);
+  const int from = shared_cluster().primary_for_slot(slot), to = other_primary(from);
+  shared_cluster().migrate_slot(slot, from, to);  // the cluster's map is stale for this slot
+  Resp r = cluster->cmd("INCR", k);
+  EXPECT_EQ(r.err(), errc::too_many_redirects);
+  EXPECT_EQ(r.delivery(), Delivery::not_sent);
+  EXPECT_EQ(shared_cluster().node(to).raw_command("EXISTS " + k), ":0\r\n");  // not run
+  shared_cluster().migrate_slot(slot, to, from);
+}
+
+TEST(ClusterLimits, ASlotWithNoOwnerIsRetriedWithinTheBudgetThenClusterDown) {
+  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 2,
+                                        ClusterOptions{.down_budget = std::chrono::milliseconds(400)});
+  ASSERT_FALSE(err) << err.message();
+  const std::string k = "limit:{down}";
+  const int slot = key_slot(k);
+  const int owner = shared_cluster().primary_for_slot(slot);
+  ASSERT_FALSE(cluster->cmd("SET", k, "v").err());
+  ASSERT_FALSE(cluster->cmd("DEL", k).err());  // DELSLOTS wants no keys in the slot
+  for (int i = 0; i < shared_cluster().size(); ++i)
+    shared_cluster().node(i).raw_command("CLUSTER DELSLOTS " + std::to_string(slot));
+  const auto t0 = std::chrono::steady_clock::now();
+  Resp r = cluster->cmd("GET", k);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  // Either the last CLUSTERDOWN refusal (the cluster as a whole is down
+  // without this slot) or cluster_down: not run, either way.
+  if (r.is_server_error())
+    EXPECT_EQ(r.error_message().rfind("CLUSTERDOWN", 0), 0u) << r.to_string();
+  else
+    EXPECT_TRUE(r.err() == errc::cluster_down && r.delivery() == Delivery::not_sent) << r.to_string();
+  EXPECT_GE(waited, std::chrono::milliseconds(400));
+  EXPECT_GT(cluster->stats().retries.cluster_down, 0u);
+  shared_cluster().node(owner).raw_command("CLUSTER ADDSLOTS " + std::to_string(slot));
+  shared_cluster().wait_ok();
+  EXPECT_EQ(cluster->cmd("SET", k, "back").to_string(), "\"OK\"");  // serving again
+}
+
+}  // namespace
+}  // namespace respool::test

@@ -227,6 +227,39 @@ TEST_F(ClusterUnderLoad, ReadsFallBackToThePrimaryWhenTheReplicaIsDown) {
   cluster_->wait_ok();
 }
 
+TEST_F(ClusterUnderLoad, ANodeThatLeavesTheMapHasItsPoolEmptied) {
+  // Give a node's slots away and remove it from the cluster (it is shut
+  // down): the next refresh drops it from the map and empties its pool.
+  const int leaving = cluster_->size() - 1;  // the node the add-node test added and gave slots
+
+  const std::string addr = cluster_->node(leaving).addr();
+  std::shared_ptr<Pool> pool = client_->node_pool(addr);
+  ASSERT_NE(pool, nullptr);
+  const int receiver = cluster_->primaries().front();
+  int owned = 0;
+  for (int slot = 0; slot < RedisCluster::kSlots; ++slot)
+    if (cluster_->primary_for_slot(slot) == leaving) ++owned;
+  if (owned > 0) cluster_->reshard(leaving, receiver, owned);
+  int replica = -1;
+  try {
+    replica = cluster_->replica_of(leaving);
+  } catch (const std::exception&) {
+  }
+  if (replica >= 0) cluster_->cli("--cluster", "del-node", cluster_->seed(), cluster_->node_id(replica));
+  cluster_->cli("--cluster", "del-node", cluster_->seed(), cluster_->node_id(leaving));
+  // Traffic meets MOVED for the slots that left, which asks for a refresh.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (int c = 0; c < kCounters; ++c) (void)client_->cmd("GET", counter(c));
+        return client_->node_pool(addr) == nullptr;
+      },
+      std::chrono::seconds(15)))
+      << "primaries in the map: " << ::testing::PrintToString(client_->primaries())
+      << "; CLUSTER NODES: " << cluster_->command(receiver, "CLUSTER NODES").str;
+  EXPECT_TRUE(pool->closed());
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(client_->cmd("INCR", counter(i % kCounters)).err()) << i;
+}
+
 TEST_F(ClusterUnderLoad, SigkilledPrimaryIsReplacedWithNoWrongReplyAndNoDoubledWrite) {
   Load load;
   load.run(*client_);
