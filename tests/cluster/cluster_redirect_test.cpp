@@ -28,7 +28,9 @@ std::string myid_of_lease(Cluster& cluster, const std::string& key) {
 }
 
 TEST(ClusterRedirects, AskWhileMigratingThenMovedOnceWhenDone) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4);
+  Cluster::CreateResult created = Cluster::create(shared_cluster().seeds(), 4);
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string k1 = "mig:{ask}:1", k2 = "mig:{ask}:2", k3 = "mig:{ask}:3";
   const int slot = key_slot(k1);
@@ -60,7 +62,10 @@ TEST(ClusterRedirects, AskWhileMigratingThenMovedOnceWhenDone) {
 }
 
 TEST(ClusterRedirects, TryagainIsRetriedWithinTheRedirectLimitThenReturned) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4, ClusterOptions{.max_redirects = 3});
+  Cluster::CreateResult created =
+      Cluster::create(shared_cluster().seeds(), 4, ClusterOptions{.max_redirects = 3});
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string k1 = "mig:{try}:1", k2 = "mig:{try}:2";
   const int slot = key_slot(k1);
@@ -87,7 +92,9 @@ TEST(ClusterRedirects, TryagainIsRetriedWithinTheRedirectLimitThenReturned) {
 }
 
 TEST(ClusterRedirects, ABatchFollowsEachCommandsRedirectOnItsOwn) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4);
+  Cluster::CreateResult created = Cluster::create(shared_cluster().seeds(), 4);
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string moving = "mig:{batch}:1";
   const int slot = key_slot(moving);
@@ -114,8 +121,10 @@ namespace respool::test {
 namespace {
 
 TEST(ClusterRefresh, ManyCallersHittingMovedShareOneRefresh) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 16,
-                                        ClusterOptions{.min_refresh_gap = std::chrono::seconds(1)});
+  Cluster::CreateResult created = Cluster::create(shared_cluster().seeds(), 16,
+                                                  ClusterOptions{.min_refresh_gap = std::chrono::seconds(1)});
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string tag = "{storm}";
   const int slot = key_slot(tag);
@@ -135,9 +144,12 @@ TEST(ClusterRefresh, ManyCallersHittingMovedShareOneRefresh) {
 }
 
 TEST(ClusterRefresh, TheMapIsReReadOnATimer) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 1,
-                                        ClusterOptions{.refresh_interval = std::chrono::milliseconds(50),
-                                                       .min_refresh_gap = std::chrono::milliseconds(10)});
+  Cluster::CreateResult created =
+      Cluster::create(shared_cluster().seeds(), 1,
+                      ClusterOptions{.refresh_interval = std::chrono::milliseconds(50),
+                                     .min_refresh_gap = std::chrono::milliseconds(10)});
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::uint64_t before = cluster->stats().refreshes;
   EXPECT_TRUE(wait_until([&] { return cluster->stats().refreshes >= before + 3; }, std::chrono::seconds(5)));
@@ -150,9 +162,11 @@ namespace respool::test {
 namespace {
 
 TEST(ClusterLimits, MoreRedirectsThanAllowedFailWithNothingRun) {
-  auto [cluster, err] =
+  Cluster::CreateResult created =
       Cluster::create(shared_cluster().seeds(), 2,
                       ClusterOptions{.max_redirects = 0, .refresh_interval = std::chrono::nanoseconds(0)});
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string k = "limit:{redirects}";
   const int slot = key_slot(k);
@@ -166,8 +180,10 @@ TEST(ClusterLimits, MoreRedirectsThanAllowedFailWithNothingRun) {
 }
 
 TEST(ClusterLimits, ASlotWithNoOwnerIsRetriedWithinTheBudgetThenClusterDown) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 2,
-                                        ClusterOptions{.down_budget = std::chrono::milliseconds(400)});
+  Cluster::CreateResult created = Cluster::create(
+      shared_cluster().seeds(), 2, ClusterOptions{.down_budget = std::chrono::milliseconds(400)});
+  const std::shared_ptr<Cluster>& cluster = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string k = "limit:{down}";
   const int slot = key_slot(k);

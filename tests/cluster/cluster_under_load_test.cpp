@@ -209,7 +209,10 @@ TEST_F(ClusterUnderLoad, AnAddedNodeGivenSlotsReceivesTraffic) {
 }
 
 TEST_F(ClusterUnderLoad, ReadsFallBackToThePrimaryWhenTheReplicaIsDown) {
-  auto [reader, err] = Cluster::create(cluster_->seeds(), 2, ClusterOptions{.read_from = ReadFrom::replica});
+  Cluster::CreateResult created =
+      Cluster::create(cluster_->seeds(), 2, ClusterOptions{.read_from = ReadFrom::replica});
+  const std::shared_ptr<Cluster>& reader = created.cluster;
+  const std::error_code err = created.error;
   ASSERT_FALSE(err) << err.message();
   const std::string k = "replica:{down}";
   ASSERT_FALSE(reader->cmd("SET", k, "v").err());
