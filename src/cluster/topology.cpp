@@ -214,7 +214,11 @@ bool ClusterState::refresh_once() {
   for (const std::string& addr : candidates) {
     if (closed()) return false;
     Result<cluster::SlotMap> map = read_map_from(addr);
-    if (!map || map->shards.empty()) continue;
+    // A node that serves no slot at all (one reset or removed from the
+    // cluster, or not yet joined) knows nothing about it: ask the next.
+    if (!map || map->shards.empty() ||
+        std::all_of(map->owner.begin(), map->owner.end(), [](std::int16_t o) { return o < 0; }))
+      continue;
     auto next = std::make_shared<Topology>();
     next->owner = std::move(map->owner);
     std::shared_ptr<const Topology> cur = topology();
