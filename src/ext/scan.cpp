@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ext/names.hpp"
 #include "respool/encode.hpp"
 
 namespace respool {
@@ -96,15 +97,7 @@ struct detail::ScanState {
 
 namespace {
 
-bool iequals(std::string_view name, std::string_view upper) noexcept {
-  if (name.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[i]) return false;
-  }
-  return true;
-}
+using ext::iequals;
 
 // Checks the options; stops the scan with invalid_argument when they are bad.
 void check(detail::ScanState& s) {

@@ -21,19 +21,12 @@
 #include <utility>
 #include <vector>
 
+#include "ext/names.hpp"
+
 namespace respool {
 namespace {
 
-// `name` equals `upper` in any case (ASCII letters only).
-bool iequals(std::string_view name, std::string_view upper) noexcept {
-  if (name.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[i]) return false;
-  }
-  return true;
-}
+using ext::iequals;
 
 // The full-jitter wait before retry `n` (1, 2, ...).
 std::chrono::nanoseconds backoff(const TransactionOptions& o, int n) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "resp/quote.hpp"
+
 namespace respool {
 namespace {
 
@@ -52,27 +54,9 @@ std::string clipped(std::string_view s) {
 // A key for a path: quoted and escaped like Resp::to_string, at most 64 bytes.
 std::string quoted(std::string_view s) {
   constexpr std::size_t max = 64;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char c : s.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\r': out += "\\r"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u >= 0x7f) {
-          out += "\\x";
-          out.push_back(hex[u >> 4]);
-          out.push_back(hex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out += s.size() > max ? "\"..." : "\"";
+  std::string out;
+  detail::append_quoted(out, s.substr(0, max));
+  if (s.size() > max) out += "...";
   return out;
 }
 

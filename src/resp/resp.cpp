@@ -7,8 +7,41 @@
 #include <new>
 #include <utility>
 
+#include "resp/quote.hpp"
+
 namespace respool {
+
+namespace detail {
+
+void append_quoted(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\r': out += "\\r"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u >= 0x7f) {
+          out += "\\x";
+          out.push_back(hex[u >> 4]);
+          out.push_back(hex[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace detail
+
 namespace {
+
+using detail::append_quoted;
 
 bool is_string_type(Resp::Type t) noexcept {
   return t == Resp::Type::simple_string || t == Resp::Type::bulk_string || t == Resp::Type::verbatim_string;
@@ -57,30 +90,6 @@ Result<double> parse_double(std::string_view s) {
   auto [ptr, ec] = std::from_chars(s.data(), last, v, std::chars_format::general);
   if (ec != std::errc{} || ptr != last) return errc::not_a_number;
   return v;
-}
-
-void append_quoted(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\r': out += "\\r"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u >= 0x7f) {
-          out += "\\x";
-          out.push_back(hex[u >> 4]);
-          out.push_back(hex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 void render(std::string& out, const Resp& r);
