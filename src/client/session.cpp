@@ -34,30 +34,20 @@
 #include <string_view>
 
 #include "client/impl.hpp"
+#include "common/ascii.hpp"
 #include "respool/client.hpp"
 
 namespace respool {
 namespace {
 
-// `name` equals the upper-case letters of `upper`, in any case. Only letters
-// are compared: clearing bit 0x20 maps 'a'..'z' onto 'A'..'Z' and no other
-// byte onto a letter; '-' is compared as is.
-constexpr bool is(std::string_view name, std::string_view upper) noexcept {
-  if (name.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < upper.size(); ++i) {
-    const auto a = static_cast<unsigned char>(name[i]);
-    const auto b = static_cast<unsigned char>(upper[i]);
-    if (a != b && (a & 0xDFu) != b) return false;
-  }
-  return true;
-}
+using detail::iequals;
 
 // CLIENT subcommands that only read: they leave the session as it was.
 bool client_subcommand_reads_only(std::string_view sub) noexcept {
   static constexpr std::string_view kReadOnly[] = {"ID",           "INFO", "LIST",  "GETNAME", "GETREDIR",
                                                    "TRACKINGINFO", "HELP", "PAUSE", "UNPAUSE"};
   for (auto n : kReadOnly)
-    if (is(sub, n)) return true;
+    if (iequals(sub, n)) return true;
   return false;
 }
 
@@ -66,40 +56,40 @@ bool client_subcommand_reads_only(std::string_view sub) noexcept {
 session::Effect session::effect_of(std::string_view name, std::string_view sub) noexcept {
   switch (name.size()) {
     case 4:
-      if (is(name, "EXEC")) return Effect::exec;
-      if (is(name, "AUTH") || is(name, "QUIT")) return Effect::sticky;
+      if (iequals(name, "EXEC")) return Effect::exec;
+      if (iequals(name, "AUTH") || iequals(name, "QUIT")) return Effect::sticky;
       break;
     case 5:
-      if (is(name, "MULTI")) return Effect::multi;
-      if (is(name, "WATCH")) return Effect::watch;
-      if (is(name, "RESET")) return Effect::reset;
-      if (is(name, "HELLO")) return Effect::sticky;
+      if (iequals(name, "MULTI")) return Effect::multi;
+      if (iequals(name, "WATCH")) return Effect::watch;
+      if (iequals(name, "RESET")) return Effect::reset;
+      if (iequals(name, "HELLO")) return Effect::sticky;
       break;
     case 6:
-      if (is(name, "SELECT") || is(name, "ASKING")) return Effect::sticky;
-      if (is(name, "CLIENT")) return client_subcommand_reads_only(sub) ? Effect::none : Effect::sticky;
-      if (is(name, "SCRIPT")) return is(sub, "DEBUG") ? Effect::sticky : Effect::none;
+      if (iequals(name, "SELECT") || iequals(name, "ASKING")) return Effect::sticky;
+      if (iequals(name, "CLIENT")) return client_subcommand_reads_only(sub) ? Effect::none : Effect::sticky;
+      if (iequals(name, "SCRIPT")) return iequals(sub, "DEBUG") ? Effect::sticky : Effect::none;
       break;
     case 7:
-      if (is(name, "DISCARD")) return Effect::discard;
-      if (is(name, "UNWATCH")) return Effect::unwatch;
-      if (is(name, "MONITOR")) return Effect::sticky;
+      if (iequals(name, "DISCARD")) return Effect::discard;
+      if (iequals(name, "UNWATCH")) return Effect::unwatch;
+      if (iequals(name, "MONITOR")) return Effect::sticky;
       break;
     case 8:
-      if (is(name, "READONLY")) return Effect::sticky;
+      if (iequals(name, "READONLY")) return Effect::sticky;
       break;
     case 9:
-      if (is(name, "SUBSCRIBE")) return Effect::pubsub;
-      if (is(name, "READWRITE")) return Effect::sticky;
+      if (iequals(name, "SUBSCRIBE")) return Effect::pubsub;
+      if (iequals(name, "READWRITE")) return Effect::sticky;
       break;
     case 10:
-      if (is(name, "PSUBSCRIBE") || is(name, "SSUBSCRIBE")) return Effect::pubsub;
+      if (iequals(name, "PSUBSCRIBE") || iequals(name, "SSUBSCRIBE")) return Effect::pubsub;
       break;
     case 11:
-      if (is(name, "UNSUBSCRIBE")) return Effect::pubsub;
+      if (iequals(name, "UNSUBSCRIBE")) return Effect::pubsub;
       break;
     case 12:
-      if (is(name, "PUNSUBSCRIBE") || is(name, "SUNSUBSCRIBE")) return Effect::pubsub;
+      if (iequals(name, "PUNSUBSCRIBE") || iequals(name, "SUNSUBSCRIBE")) return Effect::pubsub;
       break;
     default: break;
   }
@@ -116,7 +106,7 @@ bool session::may_hold_connection(std::string_view name) noexcept {
       "SYNC",     "WAIT",   "WAITAOF",  "XREAD", "XREADGROUP",
   };
   for (auto n : kNames)
-    if (is(name, n)) return true;
+    if (iequals(name, n)) return true;
   return false;
 }
 
@@ -128,11 +118,11 @@ session::PubsubKind session::pubsub_kind(const Resp& r) noexcept {
   if (t != Resp::Type::bulk_string && t != Resp::Type::simple_string) return PubsubKind::none;
   const std::string_view k = e[0].text();
   if (e.size() == 3 && e[2].type() == Resp::Type::integer) {
-    if (is(k, "SUBSCRIBE") || is(k, "PSUBSCRIBE") || is(k, "UNSUBSCRIBE") || is(k, "PUNSUBSCRIBE"))
+    if (iequals(k, "SUBSCRIBE") || iequals(k, "PSUBSCRIBE") || iequals(k, "UNSUBSCRIBE") || iequals(k, "PUNSUBSCRIBE"))
       return PubsubKind::channel_confirmation;
-    if (is(k, "SSUBSCRIBE") || is(k, "SUNSUBSCRIBE")) return PubsubKind::shard_confirmation;
+    if (iequals(k, "SSUBSCRIBE") || iequals(k, "SUNSUBSCRIBE")) return PubsubKind::shard_confirmation;
   }
-  if ((e.size() == 3 && (is(k, "MESSAGE") || is(k, "SMESSAGE"))) || (e.size() == 4 && is(k, "PMESSAGE")))
+  if ((e.size() == 3 && (iequals(k, "MESSAGE") || iequals(k, "SMESSAGE"))) || (e.size() == 4 && iequals(k, "PMESSAGE")))
     return PubsubKind::message;
   return PubsubKind::none;
 }

@@ -22,25 +22,19 @@
 
 #include "cluster/key_spec.hpp"
 #include "cluster/reply_fields.hpp"
+#include "common/ascii.hpp"
 #include "resp/wire_numbers.hpp"
 
 namespace respool::cluster {
 namespace {
 
 using detail::Begin;
+using detail::iequals;
 using detail::Find;
 using detail::KeySpec;
 using detail::Rule;
 
 constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string lower_copy(std::string_view s) {
   std::string out(s);

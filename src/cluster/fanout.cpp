@@ -5,20 +5,14 @@
 // address), so two callers fanning out over the same nodes can't each hold
 // the connection the other waits for.
 #include <algorithm>
-#include <cctype>
 #include <unordered_map>
 
 #include "cluster/state.hpp"
+#include "common/ascii.hpp"
 #include "respool/error.hpp"
 
 namespace respool::detail {
 namespace {
-
-bool same_name(std::string_view a, std::string_view upper) {
-  return a.size() == upper.size() && std::equal(a.begin(), a.end(), upper.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) == y;
-         });
-}
 
 enum class Merge { values, all_ok, sum, none };
 
@@ -26,13 +20,13 @@ enum class Merge { values, all_ok, sum, none };
 // per key (MSET: key and value), and how the parts' replies merge.
 Merge merge_of(std::string_view name, std::size_t& stride) {
   stride = 1;
-  if (same_name(name, "MGET")) return Merge::values;
-  if (same_name(name, "MSET")) {
+  if (iequals(name, "MGET")) return Merge::values;
+  if (iequals(name, "MSET")) {
     stride = 2;
     return Merge::all_ok;
   }
-  if (same_name(name, "DEL") || same_name(name, "UNLINK") || same_name(name, "EXISTS") ||
-      same_name(name, "TOUCH"))
+  if (iequals(name, "DEL") || iequals(name, "UNLINK") || iequals(name, "EXISTS") ||
+      iequals(name, "TOUCH"))
     return Merge::sum;
   return Merge::none;
 }
@@ -57,7 +51,7 @@ Result<Route> route_of(const ClusterState& st, std::span<const std::string_view>
   table.keys(argv, keys);
   // Sharded pub/sub names a channel, not a key, yet the channel's slot
   // picks the node.
-  if (keys.empty() && argv.size() >= 2 && same_name(argv[0], "SPUBLISH")) keys.push_back(argv[1]);
+  if (keys.empty() && argv.size() >= 2 && iequals(argv[0], "SPUBLISH")) keys.push_back(argv[1]);
   Route route;
   route.readonly = st.options().read_from != ReadFrom::primary && table.is_readonly(argv);
   if (keys.empty()) return route;

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "cluster/state.hpp"
+#include "common/ascii.hpp"
 #include "respool/error.hpp"
 
 namespace respool::detail {
@@ -28,9 +29,7 @@ thread_local Snapshot t_snapshot;
 std::string pool_key(const std::string& addr, bool replica) { return replica ? addr + "#r" : addr; }
 
 bool starts_with_word(std::string_view msg, std::string_view word) {
-  return msg.size() >= word.size() && std::equal(word.begin(), word.end(), msg.begin(), [](char a, char b) {
-           return (a >= 'a' && a <= 'z' ? a - 32 : a) == b;
-         });
+  return msg.size() >= word.size() && iequals(msg.substr(0, word.size()), word);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "ext/names.hpp"
+#include "common/ascii.hpp"
 #include "respool/encode.hpp"
 
 namespace respool {
@@ -97,7 +97,7 @@ struct detail::ScanState {
 
 namespace {
 
-using ext::iequals;
+using detail::iequals;
 
 // Checks the options; stops the scan with invalid_argument when they are bad.
 void check(detail::ScanState& s) {

@@ -21,12 +21,12 @@
 #include <utility>
 #include <vector>
 
-#include "ext/names.hpp"
+#include "common/ascii.hpp"
 
 namespace respool {
 namespace {
 
-using ext::iequals;
+using detail::iequals;
 
 // The full-jitter wait before retry `n` (1, 2, ...).
 std::chrono::nanoseconds backoff(const TransactionOptions& o, int n) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/ascii.hpp"
 #include "respool/error.hpp"
 
 namespace respool::pubsub {
@@ -16,23 +17,13 @@ namespace {
 constexpr std::string_view kCommands[] = {"SUBSCRIBE",   "PSUBSCRIBE",   "SSUBSCRIBE",
                                           "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
 
-bool equal_ignoring_case(std::string_view a, std::string_view upper) noexcept {
-  if (a.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto c = static_cast<unsigned char>(a[i]);
-    if (c != static_cast<unsigned char>(upper[i]) && (c & 0xDFu) != static_cast<unsigned char>(upper[i]))
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string_view command_of(Op op) noexcept { return kCommands[static_cast<int>(op)]; }
 
 std::optional<Op> op_of_confirmation(std::string_view kind) noexcept {
   for (int i = 0; i < 6; ++i)
-    if (equal_ignoring_case(kind, kCommands[i])) return static_cast<Op>(i);
+    if (detail::iequals(kind, kCommands[i])) return static_cast<Op>(i);
   return std::nullopt;
 }
 

@@ -1,8 +1,12 @@
 # Builds a consumer project against respool and runs it.
-#   MODE=find_package:     install respool to a temp prefix, then find_package(respool)
-#                          and also check the pkg-config file.
-#   MODE=add_subdirectory: add_subdirectory(respool source)
-# Variables: SOURCE_DIR (respool), WORK_DIR (scratch), MODE, CXX.
+#   MODE=find_package:     install the build tree BUILD_DIR (the one under
+#                          test, already built) to a temp prefix, then
+#                          find_package(respool), and check the pkg-config file.
+#   MODE=add_subdirectory: add_subdirectory(respool source): compiles the
+#                          library inside the consumer's build, unoptimized
+#                          (the -O3 build of the library is checked elsewhere;
+#                          here only the project's CMake is under test).
+# Variables: SOURCE_DIR (respool), BUILD_DIR, WORK_DIR (scratch), MODE, CXX.
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -12,15 +16,12 @@ function(run)
 endfunction()
 
 file(REMOVE_RECURSE ${WORK_DIR})
-set(gen -G Ninja -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=Release)
+set(gen -G Ninja -DCMAKE_CXX_COMPILER=${CXX})
 if(MODE STREQUAL "find_package")
   set(prefix ${WORK_DIR}/prefix)
-  run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/lib ${gen} -DRESPOOL_BUILD_TESTS=OFF
-      -DRESPOOL_BUILD_EXAMPLES=OFF -DRESPOOL_BUILD_TOOLS=OFF -DCMAKE_INSTALL_PREFIX=${prefix})
-  run(${CMAKE_COMMAND} --build ${WORK_DIR}/lib)
-  run(${CMAKE_COMMAND} --install ${WORK_DIR}/lib)
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer/find_package -B ${WORK_DIR}/app ${gen}
-      -DCMAKE_PREFIX_PATH=${prefix})
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
   run(${WORK_DIR}/app/app)
   # pkg-config: the installed .pc file compiles and links the same program.
@@ -32,7 +33,7 @@ if(MODE STREQUAL "find_package")
   run(${WORK_DIR}/app-pc)
 else()
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer/add_subdirectory -B ${WORK_DIR}/app ${gen}
-      -DRESPOOL_SOURCE_DIR=${SOURCE_DIR})
+      -DCMAKE_BUILD_TYPE= -DRESPOOL_SOURCE_DIR=${SOURCE_DIR})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
   run(${WORK_DIR}/app/app)
 endif()

@@ -13,7 +13,7 @@ using respool::errc;
 using respool::Pool;
 using respool::PoolOptions;
 
-TEST_F(PoolTest, PoolRule18_AvailCountsMainAndOverflowNotHandedOut) {
+TEST_F(PoolTest, AvailCountsMainAndOverflowNotHandedOut) {
   auto pool =
       must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   EXPECT_EQ(pool->avail(), 2);
@@ -24,7 +24,7 @@ TEST_F(PoolTest, PoolRule18_AvailCountsMainAndOverflowNotHandedOut) {
   EXPECT_EQ(pool->avail(), 4);  // 2 main + 2 overflow
 }
 
-TEST_F(PoolTest, PoolRule19_CmdIsGetCommandPut) {
+TEST_F(PoolTest, CmdIsGetCommandPut) {
   auto pool = must_create("tcp", server.addr(), 1);
   EXPECT_EQ(pool->cmd("SET", "k", 42).str().value_or(""), "OK");
   EXPECT_EQ(pool->cmd("GET", "k").integer().value_or(0), 42);
@@ -39,7 +39,7 @@ TEST_F(PoolTest, PoolRule19_CmdIsGetCommandPut) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule19_FailedGetIsAnErrorReplyNotAnException) {
+TEST_F(PoolTest, FailedGetIsAnErrorReplyNotAnException) {
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 50ms, .max_open = 1});
   auto held = must_get(*pool);
   respool::Resp r = pool->cmd("PING");
@@ -50,7 +50,7 @@ TEST_F(PoolTest, PoolRule19_FailedGetIsAnErrorReplyNotAnException) {
   EXPECT_EQ(r.err(), errc::pool_closed);
 }
 
-TEST_F(PoolTest, PoolRule20_EmptyClosesIdleStopsTheThreadAndFailsLaterGets) {
+TEST_F(PoolTest, EmptyClosesIdleStopsTheThreadAndFailsLaterGets) {
   const int threads = thread_count();
   auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 50ms});
   EXPECT_EQ(thread_count(), threads + 1);
@@ -62,7 +62,7 @@ TEST_F(PoolTest, PoolRule20_EmptyClosesIdleStopsTheThreadAndFailsLaterGets) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule20_EmptyTwiceAndConcurrentlyIsSafe) {
+TEST_F(PoolTest, EmptyTwiceAndConcurrentlyIsSafe) {
   auto pool = must_create("tcp", server.addr(), 4, PoolOptions{.ping_interval = 10ms});
   std::vector<std::thread> ts;
   for (int i = 0; i < 8; ++i) ts.emplace_back([&] { pool->empty(); });
@@ -72,7 +72,7 @@ TEST_F(PoolTest, PoolRule20_EmptyTwiceAndConcurrentlyIsSafe) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule20_HandedOutConnectionsAreClosedWhenTheyComeBack) {
+TEST_F(PoolTest, HandedOutConnectionsAreClosedWhenTheyComeBack) {
   auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   pool->empty();
@@ -82,7 +82,7 @@ TEST_F(PoolTest, PoolRule20_HandedOutConnectionsAreClosedWhenTheyComeBack) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule20_DestroyingThePoolImpliesEmpty) {
+TEST_F(PoolTest, DestroyingThePoolImpliesEmpty) {
   const int threads = thread_count();
   {
     auto [pool, err] = Pool::create("tcp", server.addr(), 3);
@@ -94,7 +94,7 @@ TEST_F(PoolTest, PoolRule20_DestroyingThePoolImpliesEmpty) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule21_ClientThroughThePool) {
+TEST_F(PoolTest, ClientThroughThePool) {
   auto pool = must_create("tcp", server.addr(), 2);
   // Arguments of every kind, flattened.
   std::vector<std::string> fields = {"f1", "v1"};
@@ -116,7 +116,7 @@ TEST_F(PoolTest, PoolRule21_ClientThroughThePool) {
   EXPECT_TRUE(l->is_clean());
 }
 
-TEST_F(PoolTest, PoolRule22_MaxOpenCapsOpenConnections) {
+TEST_F(PoolTest, MaxOpenCapsOpenConnections) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 2});
   auto a = must_get(*pool), b = must_get(*pool);
   EXPECT_EQ(pool->get().error(), errc::get_timeout);  // beyond the cap: waits, subject to GetTimeout
@@ -131,7 +131,7 @@ TEST_F(PoolTest, PoolRule22_MaxOpenCapsOpenConnections) {
   EXPECT_EQ(got->get(), pa);
 }
 
-TEST_F(PoolTest, PoolRule22_CapCountsDialsInProgress) {
+TEST_F(PoolTest, CapCountsDialsInProgress) {
   // Six gets at once, slow dials, cap 2: never more than two open or
   // dialing; the other four wait for those two to come back.
   std::atomic<int> in_dial{0}, most{0}, dials{0};
@@ -168,7 +168,7 @@ TEST_F(PoolTest, PoolRule22_CapCountsDialsInProgress) {
   EXPECT_EQ(dials, 2);
 }
 
-TEST_F(PoolTest, PoolRule22_ADiscardedConnectionFreesItsSlotForAWaiter) {
+TEST_F(PoolTest, ADiscardedConnectionFreesItsSlotForAWaiter) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 2});
   auto a = must_get(*pool), b = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
@@ -181,7 +181,7 @@ TEST_F(PoolTest, PoolRule22_ADiscardedConnectionFreesItsSlotForAWaiter) {
   EXPECT_EQ((*got)->cmd("PING").str().value_or(""), "PONG");
 }
 
-TEST_F(PoolTest, PoolRule24_Statistics) {
+TEST_F(PoolTest, Statistics) {
   std::atomic<bool> fail{false};
   PoolOptions o;
   o.dial = [&](std::string_view n, std::string_view a) -> respool::Result<ClientPtr> {
@@ -224,7 +224,7 @@ TEST_F(PoolTest, PoolRule24_Statistics) {
   EXPECT_EQ(pool->stats().closed_emptied, 2u);
 }
 
-TEST_F(PoolTest, PoolRule25_LeaseGoesBackAtScopeExit) {
+TEST_F(PoolTest, LeaseGoesBackAtScopeExit) {
   auto pool = must_create("tcp", server.addr(), 1);
   {
     respool::Lease l = pool->lease();
@@ -237,7 +237,7 @@ TEST_F(PoolTest, PoolRule25_LeaseGoesBackAtScopeExit) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule25_LeaseMovesResetsAndReleases) {
+TEST_F(PoolTest, LeaseMovesResetsAndReleases) {
   auto pool = must_create("tcp", server.addr(), 2);
   respool::Lease a = pool->lease();
   respool::Lease b = std::move(a);
@@ -258,7 +258,7 @@ TEST_F(PoolTest, PoolRule25_LeaseMovesResetsAndReleases) {
 
 // A Client from get() destroyed instead of put back (an early return, an
 // exception) frees its slot: a get() waiting at the cap dials at once.
-TEST_F(PoolTest, PoolRule25_ClientDestroyedInsteadOfPutBackFreesItsSlot) {
+TEST_F(PoolTest, ClientDestroyedInsteadOfPutBackFreesItsSlot) {
   // get_timeout: were the slot lost, the waiter fails fast instead of hanging.
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 5s, .max_open = 1});
   auto c = must_get(*pool);
@@ -277,7 +277,7 @@ TEST_F(PoolTest, PoolRule25_ClientDestroyedInsteadOfPutBackFreesItsSlot) {
 }
 
 // A Client that outlives its pool tells nobody when it is destroyed.
-TEST_F(PoolTest, PoolRule25_ClientOutlivingItsPoolIsDestroyedSafely) {
+TEST_F(PoolTest, ClientOutlivingItsPoolIsDestroyedSafely) {
   ClientPtr c;
   {
     auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 10ms});
@@ -289,7 +289,7 @@ TEST_F(PoolTest, PoolRule25_ClientOutlivingItsPoolIsDestroyedSafely) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule25_LeaseOutlivingItsPoolIsSafe) {
+TEST_F(PoolTest, LeaseOutlivingItsPoolIsSafe) {
   respool::Lease l;
   {
     auto pool_made = Pool::create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 10ms});

@@ -11,7 +11,7 @@ using respool::errc;
 using respool::Pool;
 using respool::PoolOptions;
 
-TEST_F(PoolTest, PoolRule01_NewUsesTheDefaultDialOnTcp) {
+TEST_F(PoolTest, NewUsesTheDefaultDialOnTcp) {
   auto pool_made = Pool::create("tcp", server.addr(), 2);
   auto& pool = pool_made.pool;
   [[maybe_unused]] auto& err = pool_made.error;
@@ -23,7 +23,7 @@ TEST_F(PoolTest, PoolRule01_NewUsesTheDefaultDialOnTcp) {
   EXPECT_EQ(pool->cmd("GET", "k").str().value_or(""), "v");
 }
 
-TEST_F(PoolTest, PoolRule01_Ipv6HostNamesAndUnixSockets) {
+TEST_F(PoolTest, Ipv6HostNamesAndUnixSockets) {
   const std::string port = std::to_string(server.port());
   for (auto [network, addr] : {std::pair<std::string, std::string>{"tcp", "[::1]:" + port},
                                {"tcp", "localhost:" + port},
@@ -36,7 +36,7 @@ TEST_F(PoolTest, PoolRule01_Ipv6HostNamesAndUnixSockets) {
   }
 }
 
-TEST_F(PoolTest, PoolRule01_AnythingElseIsAClearErrorNotACrash) {
+TEST_F(PoolTest, AnythingElseIsAClearErrorNotACrash) {
   for (auto [network, addr, want] :
        {std::tuple<std::string, std::string, errc>{"udp", server.addr(), errc::unknown_network},
         {"", server.addr(), errc::unknown_network},
@@ -54,14 +54,14 @@ TEST_F(PoolTest, PoolRule01_AnythingElseIsAClearErrorNotACrash) {
   EXPECT_EQ(connected(server), 0);  // nothing was dialed
 }
 
-TEST_F(PoolTest, PoolRule02_PreDialsSizeConnections) {
+TEST_F(PoolTest, PreDialsSizeConnections) {
   auto pool = must_create("tcp", server.addr(), 5);
   EXPECT_EQ(pool->avail(), 5);
   EXPECT_EQ(pool->stats().dials, 5u);
   EXPECT_EQ(connected(server), 5);
 }
 
-TEST_F(PoolTest, PoolRule02_DialFailureGivesAUsablePoolAndTheError) {
+TEST_F(PoolTest, DialFailureGivesAUsablePoolAndTheError) {
   const int port = respool::test::free_port();  // nothing listens there
   const std::string addr = "127.0.0.1:" + std::to_string(port);
   auto pool_made = Pool::create("tcp", addr, 3);
@@ -80,7 +80,7 @@ TEST_F(PoolTest, PoolRule02_DialFailureGivesAUsablePoolAndTheError) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule02_StopsAtTheFirstFailedDialSoCreateNeverBlocksLong) {
+TEST_F(PoolTest, StopsAtTheFirstFailedDialSoCreateNeverBlocksLong) {
   // The second dial fails slowly (as a connect timeout would): create must
   // not try the 8 others.
   std::atomic<int> calls{0};
@@ -103,7 +103,7 @@ TEST_F(PoolTest, PoolRule02_StopsAtTheFirstFailedDialSoCreateNeverBlocksLong) {
   EXPECT_EQ(pool->stats().dial_errors, 1u);
 }
 
-TEST_F(PoolTest, PoolRule03_SizeIsTheIdleLimitNotAnOpenLimit) {
+TEST_F(PoolTest, SizeIsTheIdleLimitNotAnOpenLimit) {
   auto pool = must_create("tcp", server.addr(), 2);
   std::vector<ClientPtr> held;
   for (int i = 0; i < 5; ++i) held.push_back(must_get(*pool));
@@ -115,7 +115,7 @@ TEST_F(PoolTest, PoolRule03_SizeIsTheIdleLimitNotAnOpenLimit) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 2; }));
 }
 
-TEST_F(PoolTest, PoolRule04_DefaultPingIsTenSecondsOverSize) {
+TEST_F(PoolTest, DefaultPingIsTenSecondsOverSize) {
   // size 40: a ping every 250 ms by default.
   const auto before = ping_calls(server);
   auto pool = must_create("tcp", server.addr(), 40);
@@ -123,7 +123,7 @@ TEST_F(PoolTest, PoolRule04_DefaultPingIsTenSecondsOverSize) {
   EXPECT_GE(pool->stats().pings, 2u);
 }
 
-TEST_F(PoolTest, PoolRule04_DefaultsHaveNoCreationLimitNoOverflowNoGetTimeout) {
+TEST_F(PoolTest, DefaultsHaveNoCreationLimitNoOverflowNoGetTimeout) {
   auto pool = must_create("tcp", server.addr(), 1);
   // No creation limit: 6 gets with nothing idle dial 6 at once, none waits.
   std::vector<ClientPtr> held;
@@ -135,7 +135,7 @@ TEST_F(PoolTest, PoolRule04_DefaultsHaveNoCreationLimitNoOverflowNoGetTimeout) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule05_DialFunctionRunsForEveryDial) {
+TEST_F(PoolTest, DialFunctionRunsForEveryDial) {
   CountingDial dial;
   auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.dial = dial.func()});
   EXPECT_EQ(*dial.calls, 2);
@@ -145,7 +145,7 @@ TEST_F(PoolTest, PoolRule05_DialFunctionRunsForEveryDial) {
   for (auto& c : held) pool->put(std::move(c));
 }
 
-TEST_F(PoolTest, PoolRule05_SessionSetUpByTheDialFunctionIsTheBaseline) {
+TEST_F(PoolTest, SessionSetUpByTheDialFunctionIsTheBaseline) {
   // SELECT and CLIENT SETNAME in the dial function: the connections stay
   // poolable (not "dirty"), and every one is in db 3 with its name.
   PoolOptions o;

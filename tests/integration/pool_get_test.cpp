@@ -12,7 +12,7 @@ using respool::errc;
 using respool::Pool;
 using respool::PoolOptions;
 
-TEST_F(PoolTest, PoolRule06_MostRecentlyReturnedFirst) {
+TEST_F(PoolTest, MostRecentlyReturnedFirst) {
   auto pool = must_create("tcp", server.addr(), 3);
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
   respool::Client *pa = a.get(), *pb = b.get(), *pc = c.get();
@@ -25,7 +25,7 @@ TEST_F(PoolTest, PoolRule06_MostRecentlyReturnedFirst) {
   EXPECT_EQ(z.get(), pa);
 }
 
-TEST_F(PoolTest, PoolRule06_MainPoolBeforeOverflowBuffer) {
+TEST_F(PoolTest, MainPoolBeforeOverflowBuffer) {
   auto pool =
       must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);
@@ -43,7 +43,7 @@ TEST_F(PoolTest, PoolRule06_MainPoolBeforeOverflowBuffer) {
   EXPECT_EQ(z.get(), pb);
 }
 
-TEST_F(PoolTest, PoolRule07_NothingIdleAndNoLimitDialsAtOnce) {
+TEST_F(PoolTest, NothingIdleAndNoLimitDialsAtOnce) {
   auto pool = must_create("tcp", server.addr(), 0);
   EXPECT_EQ(connected(server), 0);
   auto c = must_get(*pool);
@@ -52,7 +52,7 @@ TEST_F(PoolTest, PoolRule07_NothingIdleAndNoLimitDialsAtOnce) {
   EXPECT_EQ(connected(server), 1);
 }
 
-TEST_F(PoolTest, PoolRule08_CreateLimitHeadroomThenOnePerInterval) {
+TEST_F(PoolTest, CreateLimitHeadroomThenOnePerInterval) {
   const auto interval = 400ms;
   auto pool =
       must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{2, interval}});
@@ -68,7 +68,7 @@ TEST_F(PoolTest, PoolRule08_CreateLimitHeadroomThenOnePerInterval) {
   EXPECT_EQ(pool->stats().dials, 3u);
 }
 
-TEST_F(PoolTest, PoolRule08_WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
+TEST_F(PoolTest, WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{1, 1h}});
   auto a = must_get(*pool);
   respool::Client* pa = a.get();
@@ -81,7 +81,7 @@ TEST_F(PoolTest, PoolRule08_WaitEndsWithAReturnedConnectionWhenThatComesFirst) {
   EXPECT_EQ(pool->stats().dials, 1u);
 }
 
-TEST_F(PoolTest, PoolRule08_HeadroomZeroLimitsEveryCreation) {
+TEST_F(PoolTest, HeadroomZeroLimitsEveryCreation) {
   auto pool =
       must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 300ms}});
   const auto t0 = Clock::now();
@@ -93,7 +93,7 @@ TEST_F(PoolTest, PoolRule08_HeadroomZeroLimitsEveryCreation) {
   EXPECT_EQ(pool->stats().waits, 2u);
 }
 
-TEST_F(PoolTest, PoolRule08_IntervalZeroDisablesTheLimit) {
+TEST_F(PoolTest, IntervalZeroDisablesTheLimit) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 0s}});
   std::vector<ClientPtr> held;
   for (int i = 0; i < 8; ++i) held.push_back(must_get(*pool));
@@ -101,7 +101,7 @@ TEST_F(PoolTest, PoolRule08_IntervalZeroDisablesTheLimit) {
   EXPECT_EQ(connected(server), 8);
 }
 
-TEST_F(PoolTest, PoolRule08_FailedDialSpendsItsSlot) {
+TEST_F(PoolTest, FailedDialSpendsItsSlot) {
   std::atomic<int> calls{0};
   PoolOptions o;
   o.create_limit = respool::CreateLimit{1, 1h};
@@ -116,7 +116,7 @@ TEST_F(PoolTest, PoolRule08_FailedDialSpendsItsSlot) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST_F(PoolTest, PoolRule08_WaitersAreServedInOrderOneTokenEach) {
+TEST_F(PoolTest, WaitersAreServedInOrderOneTokenEach) {
   // 3 waiters, one token per 150 ms: all three get a connection, in turn.
   auto pool =
       must_create("tcp", server.addr(), 0, PoolOptions{.create_limit = respool::CreateLimit{0, 150ms}});
@@ -131,7 +131,7 @@ TEST_F(PoolTest, PoolRule08_WaitersAreServedInOrderOneTokenEach) {
   EXPECT_EQ(pool->stats().dials, 3u);
 }
 
-TEST_F(PoolTest, PoolRule09_GetTimeoutFailsWithTheGetTimeoutError) {
+TEST_F(PoolTest, GetTimeoutFailsWithTheGetTimeoutError) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.get_timeout = 200ms, .max_open = 1});
   auto held = must_get(*pool);
   const auto t0 = Clock::now();
@@ -146,7 +146,7 @@ TEST_F(PoolTest, PoolRule09_GetTimeoutFailsWithTheGetTimeoutError) {
   EXPECT_GE(pool->stats().wait_time, 150ms);
 }
 
-TEST_F(PoolTest, PoolRule09_DialTimeIsNotCounted) {
+TEST_F(PoolTest, DialTimeIsNotCounted) {
   PoolOptions o;
   o.get_timeout = 50ms;
   o.dial = [](std::string_view network, std::string_view addr) {
@@ -158,7 +158,7 @@ TEST_F(PoolTest, PoolRule09_DialTimeIsNotCounted) {
   EXPECT_TRUE(c) << c.error().message();
 }
 
-TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
+TEST_F(PoolTest, ZeroMeansNoLimit) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto held = must_get(*pool);
   auto waiter = std::async(std::launch::async, [&] { return pool->get(); });
@@ -172,7 +172,7 @@ TEST_F(PoolTest, PoolRule09_ZeroMeansNoLimit) {
 
 // nanoseconds::max() (or any huge duration) means "no limit", never a
 // deadline that wraps around into the past.
-TEST_F(PoolTest, PoolRule09_HugeDurationsMeanNoLimitNotOverflow) {
+TEST_F(PoolTest, HugeDurationsMeanNoLimitNotOverflow) {
   constexpr auto forever = std::chrono::nanoseconds::max();
   auto pool = must_create("tcp", server.addr(), 1,
                           PoolOptions{.get_timeout = forever,
@@ -198,7 +198,7 @@ TEST_F(PoolTest, PoolRule09_HugeDurationsMeanNoLimitNotOverflow) {
   EXPECT_EQ(st.get_timeouts, 0u);
 }
 
-TEST_F(PoolTest, PoolRule10_WaitingGetWakesWithPoolClosedWhenEmptied) {
+TEST_F(PoolTest, WaitingGetWakesWithPoolClosedWhenEmptied) {
   auto pool = must_create("tcp", server.addr(), 0, PoolOptions{.max_open = 1});
   auto held = must_get(*pool);
   std::vector<std::future<respool::Result<ClientPtr>>> waiters;

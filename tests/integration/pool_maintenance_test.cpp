@@ -18,7 +18,7 @@ void cycle(Pool& pool, int n) {
   for (auto& c : held) pool.put(std::move(c));
 }
 
-TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
+TEST_F(PoolTest, OneConnectionLeavesTheOverflowEveryDrainInterval) {
   auto pool =
       must_create("tcp", server.addr(), 1,
                   PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 200ms}, .ping_interval = 0s});
@@ -35,7 +35,7 @@ TEST_F(PoolTest, PoolRule16_OneConnectionLeavesTheOverflowEveryDrainInterval) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 1; }));
 }
 
-TEST_F(PoolTest, PoolRule16_DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
+TEST_F(PoolTest, DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
   auto pool =
       must_create("tcp", server.addr(), 2,
                   PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 100ms}, .ping_interval = 0s});
@@ -47,7 +47,7 @@ TEST_F(PoolTest, PoolRule16_DrainedConnectionGoesToTheMainPoolWhenItHasRoom) {
   EXPECT_EQ(pool->stats().closed_full, 0u);
 }
 
-TEST_F(PoolTest, PoolRule17_PingsGoToTheConnectionIdleTheLongest) {
+TEST_F(PoolTest, PingsGoToTheConnectionIdleTheLongest) {
   // LIFO gets but FIFO pings: in 3 pings, each of the 3 connections gets one.
   auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 100ms});
   const auto before = ping_calls(server);
@@ -57,7 +57,7 @@ TEST_F(PoolTest, PoolRule17_PingsGoToTheConnectionIdleTheLongest) {
   EXPECT_EQ(pool->avail(), 3);
 }
 
-TEST_F(PoolTest, PoolRule17_FailedPingDiscardsTheConnection) {
+TEST_F(PoolTest, FailedPingDiscardsTheConnection) {
   auto pool = must_create("tcp", server.addr(), 2, PoolOptions{.ping_interval = 50ms});
   // The server drops every connection but the probe's.
   server.raw_command("CLIENT KILL TYPE normal SKIPME yes");
@@ -67,7 +67,7 @@ TEST_F(PoolTest, PoolRule17_FailedPingDiscardsTheConnection) {
   EXPECT_EQ(pool->cmd("PING").str().value_or(""), "PONG");  // healed on demand
 }
 
-TEST_F(PoolTest, PoolRule17_PingHasATimeout) {
+TEST_F(PoolTest, PingHasATimeout) {
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 50ms, .ping_timeout = 200ms});
   server.freeze();
   const bool failed = wait_until([&] { return pool->stats().closed_ping_failed == 1; }, 10s);
@@ -76,7 +76,7 @@ TEST_F(PoolTest, PoolRule17_PingHasATimeout) {
   EXPECT_EQ(pool->avail(), 0);
 }
 
-TEST_F(PoolTest, PoolRule17_ZeroDisablesPinging) {
+TEST_F(PoolTest, ZeroDisablesPinging) {
   // Nothing periodic to do: no background thread at all.
   const int threads = thread_count();
   auto [pool, err] = Pool::create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s});
@@ -89,7 +89,7 @@ TEST_F(PoolTest, PoolRule17_ZeroDisablesPinging) {
   EXPECT_EQ(pinging->avail(), 3);
 }
 
-TEST_F(PoolTest, PoolRule23_IdleTimeoutClosesIdleConnections) {
+TEST_F(PoolTest, IdleTimeoutClosesIdleConnections) {
   const auto t0 = Clock::now();
   auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .idle_timeout = 200ms});
   ASSERT_TRUE(wait_until([&] { return pool->avail() == 0; }));
@@ -98,7 +98,7 @@ TEST_F(PoolTest, PoolRule23_IdleTimeoutClosesIdleConnections) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule23_UsedConnectionsDoNotIdleOut) {
+TEST_F(PoolTest, UsedConnectionsDoNotIdleOut) {
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 300ms});
   const auto t0 = Clock::now();
   while (ms_since(t0) < 700) ASSERT_FALSE(pool->cmd("PING").err());  // in use all the time
@@ -106,7 +106,7 @@ TEST_F(PoolTest, PoolRule23_UsedConnectionsDoNotIdleOut) {
   EXPECT_EQ(pool->stats().dials, 1u);
 }
 
-TEST_F(PoolTest, PoolRule23_GetNeverHandsOutAnExpiredConnection) {
+TEST_F(PoolTest, GetNeverHandsOutAnExpiredConnection) {
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .idle_timeout = 100ms});
   std::this_thread::sleep_for(250ms);  // the scenario: idle past its timeout
   auto c = must_get(*pool);
@@ -114,7 +114,7 @@ TEST_F(PoolTest, PoolRule23_GetNeverHandsOutAnExpiredConnection) {
   EXPECT_EQ(pool->stats().dials, 2u);
 }
 
-TEST_F(PoolTest, PoolRule23_MaxLifetimeClosesOldConnections) {
+TEST_F(PoolTest, MaxLifetimeClosesOldConnections) {
   const auto t0 = Clock::now();
   auto pool = must_create("tcp", server.addr(), 3, PoolOptions{.ping_interval = 0s, .max_lifetime = 400ms});
   ASSERT_TRUE(wait_until([&] { return pool->stats().closed_lifetime == 3; }));
@@ -123,7 +123,7 @@ TEST_F(PoolTest, PoolRule23_MaxLifetimeClosesOldConnections) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule23_HandedOutConnectionPastItsLifetimeIsClosedOnPut) {
+TEST_F(PoolTest, HandedOutConnectionPastItsLifetimeIsClosedOnPut) {
   auto pool = must_create("tcp", server.addr(), 1, PoolOptions{.ping_interval = 0s, .max_lifetime = 200ms});
   auto c = must_get(*pool);
   std::this_thread::sleep_for(300ms);  // the scenario: in use past its lifetime
@@ -132,7 +132,7 @@ TEST_F(PoolTest, PoolRule23_HandedOutConnectionPastItsLifetimeIsClosedOnPut) {
   EXPECT_EQ(pool->stats().closed_lifetime, 1u);
 }
 
-TEST_F(PoolTest, PoolRule23_LifetimesAreJittered) {
+TEST_F(PoolTest, LifetimesAreJittered) {
   // Ten connections dialed together don't all expire at the same moment:
   // each lifetime is drawn in [0.9, 1.0] x max_lifetime.
   const auto t0 = Clock::now();

@@ -16,7 +16,7 @@ using respool::Pool;
 using respool::PoolOptions;
 using respool::Resp;
 
-TEST_F(PoolTest, PoolRule11_ClosedConnectionIsDiscarded) {
+TEST_F(PoolTest, ClosedConnectionIsDiscarded) {
   auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   c->close();
@@ -26,7 +26,7 @@ TEST_F(PoolTest, PoolRule11_ClosedConnectionIsDiscarded) {
   EXPECT_EQ(pool->stats().in_use, 0);
 }
 
-TEST_F(PoolTest, PoolRule11_ConnectionAfterACriticalErrorIsDiscarded) {
+TEST_F(PoolTest, ConnectionAfterACriticalErrorIsDiscarded) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   c->set_timeouts(100ms, 100ms);
@@ -40,7 +40,7 @@ TEST_F(PoolTest, PoolRule11_ConnectionAfterACriticalErrorIsDiscarded) {
   EXPECT_EQ(pool->cmd("ECHO", "mine").str().value_or(""), "mine");
 }
 
-TEST_F(PoolTest, PoolRule11_ServerErrorReplyIsNotCritical) {
+TEST_F(PoolTest, ServerErrorReplyIsNotCritical) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   respool::Client* pc = c.get();
@@ -80,7 +80,7 @@ void expect_never_passed_on(RedisServer& server, F dirty) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 1; }));
 }
 
-TEST_F(PoolTest, PoolRule12_UnreadRepliesNeverReachTheNextCaller) {
+TEST_F(PoolTest, UnreadRepliesNeverReachTheNextCaller) {
   expect_never_passed_on(server, [](respool::Client& c) {
     c.pipe_append("SET", "rule12", "x");
     c.pipe_append("GET", "rule12");
@@ -90,11 +90,11 @@ TEST_F(PoolTest, PoolRule12_UnreadRepliesNeverReachTheNextCaller) {
   });
 }
 
-TEST_F(PoolTest, PoolRule12_QueuedUnsentCommandsNeverReachTheNextCaller) {
+TEST_F(PoolTest, QueuedUnsentCommandsNeverReachTheNextCaller) {
   expect_never_passed_on(server, [](respool::Client& c) { c.pipe_append("SET", "rule12", "x"); });
 }
 
-TEST_F(PoolTest, PoolRule12_InsideMulti) {
+TEST_F(PoolTest, InsideMulti) {
   expect_never_passed_on(server, [](respool::Client& c) {
     ASSERT_FALSE(c.cmd("MULTI").err());
     ASSERT_FALSE(c.cmd("SET", "rule12", "x").err());  // QUEUED: must never run for someone else
@@ -102,11 +102,11 @@ TEST_F(PoolTest, PoolRule12_InsideMulti) {
   EXPECT_EQ(server.raw_command("EXISTS rule12"), ":0\r\n");
 }
 
-TEST_F(PoolTest, PoolRule12_Watch) {
+TEST_F(PoolTest, Watch) {
   expect_never_passed_on(server, [](respool::Client& c) { ASSERT_FALSE(c.cmd("WATCH", "rule12").err()); });
 }
 
-TEST_F(PoolTest, PoolRule12_Subscribe) {
+TEST_F(PoolTest, Subscribe) {
   expect_never_passed_on(server, [](respool::Client& c) {
     c.pipe_append("SUBSCRIBE", "chan");
     ASSERT_FALSE(c.pipe_resp().err());
@@ -114,15 +114,15 @@ TEST_F(PoolTest, PoolRule12_Subscribe) {
   });
 }
 
-TEST_F(PoolTest, PoolRule12_Monitor) {
+TEST_F(PoolTest, Monitor) {
   expect_never_passed_on(server, [](respool::Client& c) { ASSERT_FALSE(c.cmd("MONITOR").err()); });
 }
 
-TEST_F(PoolTest, PoolRule12_Select) {
+TEST_F(PoolTest, Select) {
   expect_never_passed_on(server, [](respool::Client& c) { ASSERT_FALSE(c.cmd("SELECT", 5).err()); });
 }
 
-TEST_F(PoolTest, PoolRule12_FinishedTransactionIsCleanAndKept) {
+TEST_F(PoolTest, FinishedTransactionIsCleanAndKept) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   respool::Client* pc = c.get();
@@ -135,7 +135,7 @@ TEST_F(PoolTest, PoolRule12_FinishedTransactionIsCleanAndKept) {
   EXPECT_EQ(must_get(*pool).get(), pc);
 }
 
-TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
+TEST_F(PoolTest, ChangedTimeoutsAreResetOnPut) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto c = must_get(*pool);
   c->set_timeouts(50ms, 50ms);
@@ -148,7 +148,7 @@ TEST_F(PoolTest, PoolRule12_ChangedTimeoutsAreResetOnPut) {
 // Client-side caching set up by the dial function (RESP3 + CLIENT TRACKING
 // as the baseline): invalidation pushes are never taken for a command's
 // reply, and those set aside are not handed to the next caller.
-TEST_F(PoolTest, PoolRule12_Resp3PushesNeverReachTheNextCaller) {
+TEST_F(PoolTest, Resp3PushesNeverReachTheNextCaller) {
   respool::DialOptions o;
   o.protocol = 3;
   auto pool =
@@ -176,7 +176,7 @@ TEST_F(PoolTest, PoolRule12_Resp3PushesNeverReachTheNextCaller) {
   EXPECT_EQ(pool->stats().dials, 1u);
 }
 
-TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
+TEST_F(PoolTest, RoomGoesToMainThenOverflowThenClosed) {
   auto pool =
       must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   std::vector<ClientPtr> held;
@@ -191,7 +191,7 @@ TEST_F(PoolTest, PoolRule13_RoomGoesToMainThenOverflowThenClosed) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 2; }));
 }
 
-TEST_F(PoolTest, PoolRule13_FullWithoutOverflowCloses) {
+TEST_F(PoolTest, FullWithoutOverflowCloses) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto a = must_get(*pool), b = must_get(*pool);
   pool->put(std::move(a));
@@ -201,7 +201,7 @@ TEST_F(PoolTest, PoolRule13_FullWithoutOverflowCloses) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 1; }));
 }
 
-TEST_F(PoolTest, PoolRule14_PutAfterEmptyCloses) {
+TEST_F(PoolTest, PutAfterEmptyCloses) {
   auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   pool->empty();
@@ -211,7 +211,7 @@ TEST_F(PoolTest, PoolRule14_PutAfterEmptyCloses) {
   EXPECT_TRUE(wait_until([&] { return connected(server) == 0; }));
 }
 
-TEST_F(PoolTest, PoolRule14_PutNeverDoesIo) {
+TEST_F(PoolTest, PutNeverDoesIo) {
   auto pool =
       must_create("tcp", server.addr(), 1, PoolOptions{.on_full_buffer = respool::OnFullBuffer{1, 1h}});
   auto clean = must_get(*pool), dirty = must_get(*pool), extra = must_get(*pool), closed = must_get(*pool);
@@ -232,13 +232,13 @@ TEST_F(PoolTest, PoolRule14_PutNeverDoesIo) {
   EXPECT_EQ(after.sockopts, before.sockopts);
 }
 
-TEST_F(PoolTest, PoolRule15_NullIsANoOp) {
+TEST_F(PoolTest, NullIsANoOp) {
   auto pool = must_create("tcp", server.addr(), 1);
   EXPECT_EQ(pool->put(nullptr), std::error_code());
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule15_ConnectionFromAnotherPoolIsAClearError) {
+TEST_F(PoolTest, ConnectionFromAnotherPoolIsAClearError) {
   auto pool_made = Pool::create("tcp", server.addr(), 1);
   auto& pool = pool_made.pool;
   [[maybe_unused]] auto& err = pool_made.error;
@@ -257,7 +257,7 @@ TEST_F(PoolTest, PoolRule15_ConnectionFromAnotherPoolIsAClearError) {
 
 // The other pool learns that its connection is gone: its slot under
 // max_open is free again, not lost for good.
-TEST_F(PoolTest, PoolRule15_ConnectionPutIntoAnotherPoolFreesItsSlotInItsOwn) {
+TEST_F(PoolTest, ConnectionPutIntoAnotherPoolFreesItsSlotInItsOwn) {
   auto owner = must_create("tcp", server.addr(), 1, PoolOptions{.get_timeout = 200ms, .max_open = 1});
   auto other = must_create("tcp", server.addr(), 1);
   auto c = must_get(*owner);
@@ -271,7 +271,7 @@ TEST_F(PoolTest, PoolRule15_ConnectionPutIntoAnotherPoolFreesItsSlotInItsOwn) {
   owner->put(std::move(*again));
 }
 
-TEST_F(PoolTest, PoolRule15_HandDialedConnectionIsForeign) {
+TEST_F(PoolTest, HandDialedConnectionIsForeign) {
   auto pool = must_create("tcp", server.addr(), 1);
   auto mine = respool::Client::dial("tcp", server.addr());
   ASSERT_TRUE(mine);
@@ -279,7 +279,7 @@ TEST_F(PoolTest, PoolRule15_HandDialedConnectionIsForeign) {
   EXPECT_EQ(pool->avail(), 1);
 }
 
-TEST_F(PoolTest, PoolRule15_SecondPutOfTheSameConnectionIsNoDuplicate) {
+TEST_F(PoolTest, SecondPutOfTheSameConnectionIsNoDuplicate) {
   auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);
   respool::Client* raw = c.get();

@@ -24,7 +24,7 @@ using clock_type = std::chrono::steady_clock;
 
 // --- the token bucket (create_limit) ----------------------------------------
 
-TEST(PoolRule08, BucketHeadroomThenOnePerInterval) {
+TEST(PoolCreationLimit, BucketHeadroomThenOnePerInterval) {
   const auto t0 = clock_type::now();
   TokenBucket b(3, 100ms, t0);
   EXPECT_TRUE(b.try_take(t0));
@@ -40,7 +40,7 @@ TEST(PoolRule08, BucketHeadroomThenOnePerInterval) {
   EXPECT_EQ(b.available(t0 + 10s), 3);
 }
 
-TEST(PoolRule08, BucketRefillKeepsItsPhase) {
+TEST(PoolCreationLimit, BucketRefillKeepsItsPhase) {
   const auto t0 = clock_type::now();
   TokenBucket b(2, 100ms, t0);
   ASSERT_TRUE(b.try_take(t0));
@@ -50,7 +50,7 @@ TEST(PoolRule08, BucketRefillKeepsItsPhase) {
   EXPECT_EQ(b.available(t0 + 250ms), 2);
 }
 
-TEST(PoolRule08, BucketHeadroomZeroLimitsEveryCreation) {
+TEST(PoolCreationLimit, BucketHeadroomZeroLimitsEveryCreation) {
   const auto t0 = clock_type::now();
   TokenBucket b(0, 100ms, t0);
   EXPECT_FALSE(b.try_take(t0));  // the first slot opens one interval after the start
@@ -61,7 +61,7 @@ TEST(PoolRule08, BucketHeadroomZeroLimitsEveryCreation) {
   EXPECT_TRUE(b.try_take(t0 + 220ms));
 }
 
-TEST(PoolRule08, BucketIntervalZeroIsNoLimit) {
+TEST(PoolCreationLimit, BucketIntervalZeroIsNoLimit) {
   TokenBucket b(0, 0ms, clock_type::now());
   EXPECT_FALSE(b.enabled());
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(b.try_take(clock_type::now()));
@@ -71,7 +71,7 @@ TEST(PoolRule08, BucketIntervalZeroIsNoLimit) {
 
 // --- the ring (LIFO at the back for get(), oldest at the front for pings) ---
 
-TEST(PoolRule06, RingIsLifoAtTheBackOldestAtTheFront) {
+TEST(PoolIdleRing, RingIsLifoAtTheBackOldestAtTheFront) {
   Ring<int> r(3);
   EXPECT_TRUE(r.empty());
   r.push_back(1);
@@ -92,7 +92,7 @@ TEST(PoolRule06, RingIsLifoAtTheBackOldestAtTheFront) {
   EXPECT_EQ(r.pop_front(), 5);
 }
 
-TEST(PoolRule06, RingOfCapacityZeroIsAlwaysFull) {
+TEST(PoolIdleRing, RingOfCapacityZeroIsAlwaysFull) {
   Ring<int> r(0);
   EXPECT_TRUE(r.full());
   EXPECT_TRUE(r.empty());
@@ -100,7 +100,7 @@ TEST(PoolRule06, RingOfCapacityZeroIsAlwaysFull) {
 
 // --- arguments and defaults -------------------------------------------------
 
-TEST(PoolRule01, UnknownNetworkIsAClearErrorAndTheClosedPoolSaysSo) {
+TEST(PoolAddress, UnknownNetworkIsAClearErrorAndTheClosedPoolSaysSo) {
   auto [pool, err] = Pool::create("udp", "127.0.0.1:6379", 3);
   ASSERT_NE(pool, nullptr);
   EXPECT_EQ(err, errc::unknown_network);
@@ -113,7 +113,7 @@ TEST(PoolRule01, UnknownNetworkIsAClearErrorAndTheClosedPoolSaysSo) {
   pool->empty();  // harmless
 }
 
-TEST(PoolRule01, BadAddressesAreClearErrors) {
+TEST(PoolAddress, BadAddressesAreClearErrors) {
   for (const char* addr : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "::1:6379",
                            "[::1]6379", "[]:6379", "host:port"}) {
     EXPECT_EQ(Pool::create("tcp", addr, 1).error, errc::bad_address) << addr;
@@ -122,7 +122,7 @@ TEST(PoolRule01, BadAddressesAreClearErrors) {
   EXPECT_EQ(Pool::create("unix", std::string(200, 'x'), 1).error, errc::bad_address);
 }
 
-TEST(PoolRule01, BadOptionsAreInvalidArgument) {
+TEST(PoolAddress, BadOptionsAreInvalidArgument) {
   auto bad = [](int size, PoolOptions o) {
     return Pool::create("tcp", "127.0.0.1:1", size, std::move(o)).error;
   };
@@ -144,7 +144,7 @@ TEST(PoolRule01, BadOptionsAreInvalidArgument) {
   EXPECT_FALSE(bad(0, {.create_limit = respool::CreateLimit{0, 0s}, .ping_interval = 0s}));
 }
 
-TEST(PoolRule04, DefaultsAreRadixV2s) {
+TEST(PoolDefaults, DefaultsAreRadixV2s) {
   auto c = respool::detail::make_config(10, PoolOptions{});
   EXPECT_EQ(c.ping_interval, 1s);  // 10 s / size
   EXPECT_EQ(respool::detail::make_config(4, PoolOptions{}).ping_interval, 2500ms);
@@ -165,7 +165,7 @@ TEST(PoolRule04, DefaultsAreRadixV2s) {
 // --- create, create_limit, get_timeout and cmd() with a dial function -----
 // --- that never reaches a server ---------------------------------------------
 
-TEST(PoolRule02, DialFailureStillGivesAUsablePoolAndTheError) {
+TEST(PoolCreate, DialFailureStillGivesAUsablePoolAndTheError) {
   std::atomic<int> calls{0};
   PoolOptions o;
   o.dial = [&](std::string_view, std::string_view) -> respool::Result<std::unique_ptr<respool::Client>> {
@@ -187,7 +187,7 @@ TEST(PoolRule02, DialFailureStillGivesAUsablePoolAndTheError) {
   EXPECT_EQ(r.err(), std::error_code(ECONNREFUSED, std::system_category()));
 }
 
-TEST(PoolRule05, NullClientFromADialFunctionIsAnError) {
+TEST(PoolDialFunction, NullClientFromADialFunctionIsAnError) {
   PoolOptions o;
   o.dial = [](std::string_view, std::string_view) -> respool::Result<std::unique_ptr<respool::Client>> {
     return std::unique_ptr<respool::Client>();
@@ -196,7 +196,7 @@ TEST(PoolRule05, NullClientFromADialFunctionIsAnError) {
   EXPECT_EQ(err, errc::invalid_argument);
 }
 
-TEST(PoolRule05, ThrowingDialFunctionPassesThroughAndFreesItsSlot) {
+TEST(PoolDialFunction, ThrowingDialFunctionPassesThroughAndFreesItsSlot) {
   PoolOptions o;
   o.max_open = 1;
   o.dial = [](std::string_view, std::string_view) -> respool::Result<std::unique_ptr<respool::Client>> {
@@ -209,7 +209,7 @@ TEST(PoolRule05, ThrowingDialFunctionPassesThroughAndFreesItsSlot) {
   EXPECT_EQ(pool->stats().dialing, 0);
 }
 
-TEST(PoolRule08, FailedDialSpendsItsToken) {
+TEST(PoolCreationLimit, FailedDialSpendsItsToken) {
   std::atomic<int> calls{0};
   PoolOptions o;
   o.create_limit = respool::CreateLimit{1, 1h};
@@ -225,7 +225,7 @@ TEST(PoolRule08, FailedDialSpendsItsToken) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST(PoolRule20, EmptyOnAClosedOrEmptyPoolIsHarmless) {
+TEST(PoolEmpty, EmptyOnAClosedOrEmptyPoolIsHarmless) {
   auto [pool, err] = Pool::create("tcp", "127.0.0.1:1", 0);
   ASSERT_FALSE(err);
   pool->empty();
@@ -234,7 +234,7 @@ TEST(PoolRule20, EmptyOnAClosedOrEmptyPoolIsHarmless) {
   EXPECT_EQ(pool->put(nullptr), std::error_code());
 }
 
-TEST(PoolRule25, LeaseOfAFailedGetCarriesTheError) {
+TEST(PoolLease, LeaseOfAFailedGetCarriesTheError) {
   auto [pool, err] = Pool::create("tcp", "127.0.0.1:1", 0);
   pool->empty();
   respool::Lease l = pool->lease();
