@@ -12,17 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "cluster_helpers.hpp"
 #include "redis_cluster.hpp"
 #include "respool/respool.hpp"
 
 namespace respool::test {
 namespace {
-
-std::shared_ptr<Cluster> make_cluster() {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4);
-  EXPECT_FALSE(err) << err.message();
-  return cluster;
-}
 
 // A key with tag `tag` whose slot is served by primary node `node` (or by
 // another primary than `node` when `other` is set).

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_helpers.hpp"
 #include "redis_cluster.hpp"
 #include "respool/respool.hpp"
 
@@ -18,12 +19,6 @@ namespace respool::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::shared_ptr<Cluster> make_cluster() {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 2);
-  EXPECT_FALSE(err) << err.message();
-  return cluster;
-}
 
 std::unique_ptr<Subscriber> make_subscriber(std::shared_ptr<Cluster> cluster, int protocol = 2) {
   SubscriberOptions o;
@@ -36,7 +31,7 @@ std::unique_ptr<Subscriber> make_subscriber(std::shared_ptr<Cluster> cluster, in
 }
 
 TEST(ClusterPubsub, PrimaryForNamesTheSlotsOwner) {
-  auto cluster = make_cluster();
+  auto cluster = make_cluster(2);
   for (int slot : {0, 5000, 16383}) {
     const int owner = shared_cluster().primary_for_slot(slot);
     EXPECT_EQ(cluster->primary_for(static_cast<std::uint16_t>(slot)), shared_cluster().node(owner).addr());
@@ -47,7 +42,7 @@ TEST(ClusterPubsub, PrimaryForNamesTheSlotsOwner) {
 }
 
 TEST(ClusterPubsub, ClassicChannelsHearPublishFromEveryNode) {
-  auto cluster = make_cluster();
+  auto cluster = make_cluster(2);
   auto sub = make_subscriber(cluster);
   ASSERT_TRUE(sub);
   ASSERT_FALSE(sub->subscribe({"cps:news"}));
@@ -76,7 +71,7 @@ TEST(ClusterPubsub, ClassicChannelsHearPublishFromEveryNode) {
 class ClusterShardPubsub : public ::testing::TestWithParam<int> {};
 
 TEST_P(ClusterShardPubsub, ShardChannelsOnEveryPrimaryGetSpublish) {
-  auto cluster = make_cluster();
+  auto cluster = make_cluster(2);
   auto sub = make_subscriber(cluster, GetParam());
   ASSERT_TRUE(sub);
   // Enough channels to land on every primary.
@@ -105,7 +100,7 @@ TEST_P(ClusterShardPubsub, ShardChannelsOnEveryPrimaryGetSpublish) {
 
 TEST_P(ClusterShardPubsub, ShardChannelFollowsItsSlotThroughAMigrationAndBack) {
   RedisCluster& rc = shared_cluster();
-  auto cluster = make_cluster();
+  auto cluster = make_cluster(2);
   auto sub = make_subscriber(cluster, GetParam());
   ASSERT_TRUE(sub);
   const std::string channel = "cps:moving:" + std::to_string(GetParam());

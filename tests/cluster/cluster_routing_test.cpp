@@ -10,17 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "cluster_helpers.hpp"
 #include "redis_cluster.hpp"
 #include "respool/respool.hpp"
 
 namespace respool::test {
 namespace {
-
-std::shared_ptr<Cluster> make_cluster(ClusterOptions options = {}) {
-  auto [cluster, err] = Cluster::create(shared_cluster().seeds(), 4, std::move(options));
-  EXPECT_FALSE(err) << err.message();
-  return cluster;
-}
 
 std::string key(const std::string& prefix, int i) { return std::string(prefix).append(std::to_string(i)); }
 
@@ -168,7 +163,7 @@ TEST(ClusterRouting, KeylessCommandsGoToAPrimary) {
 }
 
 TEST(ClusterRouting, ReplicaReadsGoToReplicasAndWritesToPrimaries) {
-  auto cluster = make_cluster(ClusterOptions{.read_from = ReadFrom::replica});
+  auto cluster = make_cluster(4, ClusterOptions{.read_from = ReadFrom::replica});
   ASSERT_EQ(cluster->cmd("SET", "rr:{k}", "v").to_string(), "\"OK\"");
   const int primary = shared_cluster().primary_for_slot(key_slot("rr:{k}"));
   const int replica = shared_cluster().replica_of(primary);

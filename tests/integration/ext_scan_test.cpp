@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pool_helpers.hpp"
 #include "redis_server.hpp"
 #include "respool/respool.hpp"
 
@@ -18,12 +19,6 @@ namespace {
 
 static_assert(std::ranges::input_range<Scanner>);
 static_assert(std::input_iterator<Scanner::iterator>);
-
-std::shared_ptr<Pool> make_pool(const RedisServer& server, int size) {
-  auto [pool, err] = Pool::create("tcp", server.addr(), size);
-  EXPECT_FALSE(err) << err.message();
-  return pool;
-}
 
 std::string prefix() {
   return std::string("scan:") + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ":";
@@ -36,7 +31,7 @@ void write_keys(Pool& pool, const std::string& p, int n) {
 }
 
 TEST(Scan, AThousandKeysWithMatchAndCountAreAllSeen) {
-  auto pool = make_pool(shared_server(), 2);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 2);
   const std::string p = prefix();
   write_keys(*pool, p, 1000);
   write_keys(*pool, "scan-noise:", 50);
@@ -59,7 +54,7 @@ TEST(Scan, AThousandKeysWithMatchAndCountAreAllSeen) {
 }
 
 TEST(Scan, TypeFilter) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string p = prefix();
   for (int i = 0; i < 20; ++i) {
     ASSERT_FALSE(pool->cmd("SET", p + "s" + std::to_string(i), i).err());
@@ -74,7 +69,7 @@ TEST(Scan, TypeFilter) {
 }
 
 TEST(Scan, HscanSscanZscanOfBigKeys) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string p = prefix();
   const int n = 1000;  // far past the listpack limits: a real hash table, many pages
   Batch b;
@@ -118,7 +113,7 @@ TEST(Scan, HscanSscanZscanOfBigKeys) {
 
 TEST(Scan, StopsWithAnErrorWhenTheServerGoesAwayMidScan) {
   RedisServer server;
-  auto pool = make_pool(server, 1);
+  auto pool = pooltest::must_create("tcp", server.addr(), 1);
   write_keys(*pool, "k", 1000);
   Scanner keys = scan(*pool, ScanOptions{.count = 10});
   std::set<std::string> seen;
@@ -135,7 +130,7 @@ TEST(Scan, StopsWithAnErrorWhenTheServerGoesAwayMidScan) {
 }
 
 TEST(Scan, AServerRefusalStopsIt) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string p = prefix();
   ASSERT_FALSE(pool->cmd("SET", p + "str", "x").err());
   Scanner h = scan(*pool, ScanOptions{.command = "HSCAN", .key = p + "str"});
@@ -145,7 +140,7 @@ TEST(Scan, AServerRefusalStopsIt) {
 }
 
 TEST(Scan, BadOptionsSendNothing) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::vector<ScanOptions> bad{
       ScanOptions{.command = "HSCAN"},                              // no key
       ScanOptions{.key = "k"},                                      // SCAN takes no key
@@ -164,7 +159,7 @@ TEST(Scan, BadOptionsSendNothing) {
 
 TEST(Scan, AnEmptyDatabaseIsOnePageAndNoElement) {
   RedisServer server;
-  auto pool = make_pool(server, 1);
+  auto pool = pooltest::must_create("tcp", server.addr(), 1);
   Scanner s = scan(*pool);
   EXPECT_EQ(std::ranges::distance(s), 0);
   EXPECT_FALSE(s.error());

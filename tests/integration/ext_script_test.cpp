@@ -8,17 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "pool_helpers.hpp"
 #include "redis_server.hpp"
 #include "respool/respool.hpp"
 
 namespace respool::test {
 namespace {
-
-std::shared_ptr<Pool> make_pool(const RedisServer& server, int size) {
-  auto [pool, err] = Pool::create("tcp", server.addr(), size);
-  EXPECT_FALSE(err) << err.message();
-  return pool;
-}
 
 // How many times the server ran `command` (INFO commandstats, calls=N).
 long long calls(const RedisServer& server, const std::string& command) {
@@ -32,7 +27,7 @@ const char* const kIncrBy = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 
 TEST(Script, Sha1IsWhatTheServerComputes) {
   Script s{kIncrBy};
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   EXPECT_EQ(s.sha1().size(), 40u);
   EXPECT_EQ(pool->cmd("SCRIPT", "LOAD", s.source()).str().value_or(""), s.sha1());
   EXPECT_EQ(Script{""}.sha1(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");  // SHA1 of nothing
@@ -40,7 +35,7 @@ TEST(Script, Sha1IsWhatTheServerComputes) {
 
 TEST(Script, EvalOnlyAfterNoscriptThenEvalsha) {
   RedisServer server;
-  auto pool = make_pool(server, 2);
+  auto pool = pooltest::must_create("tcp", server.addr(), 2);
   Script s{kIncrBy};
   EXPECT_EQ(s.run(*pool, {"counter"}, {"5"}).integer().value_or(-1), 5);  // NOSCRIPT, then EVAL
   EXPECT_EQ(calls(server, "eval"), 1);
@@ -58,7 +53,7 @@ TEST(Script, EvalOnlyAfterNoscriptThenEvalsha) {
 
 TEST(Script, WorksAfterTheServerRestarts) {
   RedisServer server;
-  auto pool = make_pool(server, 2);
+  auto pool = pooltest::must_create("tcp", server.addr(), 2);
   Script s{"redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])"};
   EXPECT_EQ(s.run(*pool, {"k"}, {"one"}).str().value_or(""), "one");
   EXPECT_EQ(s.run(*pool, {"k"}, {"two"}).str().value_or(""), "two");
@@ -72,7 +67,7 @@ TEST(Script, WorksAfterTheServerRestarts) {
 }
 
 TEST(Script, KeysAndArgumentsFromRangesAndNoneAtAll) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   Script s{"return {#KEYS, #ARGV, KEYS[1], ARGV[2]}"};
   const std::vector<std::string> keys{"script:a", "script:b"};
   const std::vector<std::string> args{"x", "y", "z"};
@@ -84,7 +79,7 @@ TEST(Script, KeysAndArgumentsFromRangesAndNoneAtAll) {
 
 TEST(Script, AScriptErrorIsReturnedAndNotSentAgain) {
   RedisServer server;
-  auto pool = make_pool(server, 1);
+  auto pool = pooltest::must_create("tcp", server.addr(), 1);
   Script s{"return redis.error_reply('MYERR nope')"};
   Resp r = s.run(*pool);  // NOSCRIPT, EVAL: the error
   EXPECT_TRUE(r.is_server_error());
@@ -107,7 +102,7 @@ TEST(Script, RunsOnAClientToo) {
 
 TEST(Script, AnIoErrorIsReturnedNotRetried) {
   RedisServer server;
-  auto pool = make_pool(server, 1);
+  auto pool = pooltest::must_create("tcp", server.addr(), 1);
   Script s{kIncrBy};
   EXPECT_EQ(s.run(*pool, {"n"}, {"1"}).integer().value_or(-1), 1);
   server.kill();

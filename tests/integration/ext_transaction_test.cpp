@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "pool_helpers.hpp"
 #include "redis_server.hpp"
 #include "respool/respool.hpp"
 
@@ -20,12 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::shared_ptr<Pool> make_pool(const RedisServer& server, int size, PoolOptions options = {}) {
-  auto [pool, err] = Pool::create("tcp", server.addr(), size, std::move(options));
-  EXPECT_FALSE(err) << err.message();
-  return pool;
-}
-
 // A key of this test alone on the shared server.
 std::string test_key(const std::string& suffix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -33,7 +28,7 @@ std::string test_key(const std::string& suffix) {
 }
 
 TEST(Transaction, SixteenThreadsIncrementOneKeyExactlyAndRetriesAreCounted) {
-  auto pool = make_pool(shared_server(), 16);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 16);
   const std::string key = test_key("counter");
   ASSERT_FALSE(pool->cmd("DEL", key).err());
   constexpr int kThreads = 16;
@@ -88,7 +83,7 @@ void expect_no_watch_left(Pool& pool, const std::string& key, std::int64_t clien
 }
 
 TEST(Transaction, AnExceptionInTheFunctionLeavesNoWatchOnTheConnection) {
-  auto pool = make_pool(shared_server(), 1, PoolOptions{.max_open = 1});
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1, PoolOptions{.max_open = 1});
   const std::string key = test_key("k");
   std::int64_t id = -1;
   int calls = 0;
@@ -107,7 +102,7 @@ TEST(Transaction, AnExceptionInTheFunctionLeavesNoWatchOnTheConnection) {
 }
 
 TEST(Transaction, AbortSendsNothingQueuedAndLeavesNoWatch) {
-  auto pool = make_pool(shared_server(), 1, PoolOptions{.max_open = 1});
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1, PoolOptions{.max_open = 1});
   const std::string key = test_key("k");
   ASSERT_FALSE(pool->cmd("SET", key, "before").err());
   std::int64_t id = -1;
@@ -133,7 +128,7 @@ TEST(Transaction, AbortSendsNothingQueuedAndLeavesNoWatch) {
 }
 
 TEST(Transaction, MaxAttemptsExhaustedIsTransactionAbortedAndNothingQueuedRan) {
-  auto pool = make_pool(shared_server(), 2);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 2);
   const std::string key = test_key("k");
   ASSERT_FALSE(pool->cmd("SET", key, 0).err());
   TransactionStats stats;
@@ -159,7 +154,7 @@ TEST(Transaction, MaxAttemptsExhaustedIsTransactionAbortedAndNothingQueuedRan) {
 }
 
 TEST(Transaction, AQueuedCommandThatFailsIsAnElementAndTheOthersRan) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string key = test_key("k");
   auto out = transaction(*pool, {key}, [&](Transaction& tx) {
     tx.queue("SET", key, "text");
@@ -177,7 +172,7 @@ TEST(Transaction, AQueuedCommandThatFailsIsAnElementAndTheOthersRan) {
 }
 
 TEST(Transaction, ACommandRefusedWhenQueuedDiscardsEverything) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string key = test_key("k");
   ASSERT_FALSE(pool->cmd("SET", key, "before").err());
   TransactionStats stats;
@@ -198,7 +193,7 @@ TEST(Transaction, ACommandRefusedWhenQueuedDiscardsEverything) {
 }
 
 TEST(Transaction, MultiExecDiscardAndWatchInsideAreRefused) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string key = test_key("k");
   ASSERT_FALSE(pool->cmd("SET", key, "before").err());
   auto out = transaction(*pool, {key}, [&](Transaction& tx) {
@@ -216,7 +211,7 @@ TEST(Transaction, MultiExecDiscardAndWatchInsideAreRefused) {
 }
 
 TEST(Transaction, WithoutKeysItIsMultiExecAlone) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   const std::string key = test_key("k");
   auto out = transaction(*pool, {}, [&](Transaction& tx) {
     tx.queue("SET", key, 1);
@@ -233,7 +228,7 @@ TEST(Transaction, WithoutKeysItIsMultiExecAlone) {
 }
 
 TEST(Transaction, BadOptionsAndAClosedPool) {
-  auto pool = make_pool(shared_server(), 1);
+  auto pool = pooltest::must_create("tcp", shared_server().addr(), 1);
   int calls = 0;
   auto body = [&](Transaction&) { ++calls; };
   EXPECT_EQ(transaction(*pool, {"k"}, body, TransactionOptions{.max_attempts = 0}).error(),

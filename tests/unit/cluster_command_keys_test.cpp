@@ -13,11 +13,14 @@
 #include "alloc_probe.hpp"
 #include "cluster/command_keys.hpp"
 #include "cluster/key_spec.hpp"
+#include "resp_builders.hpp"
 #include "respool/encode.hpp"
 #include "respool/error.hpp"
 
 namespace respool::cluster {
 namespace {
+
+using namespace respool::test::build;
 
 using Argv = std::vector<std::string_view>;
 
@@ -263,11 +266,6 @@ TEST(ClusterCommandKeys, KeysAreAlwaysArgumentsOfTheCommand) {
 
 // --- tables from COMMAND replies ---------------------------------------------
 
-Resp str(std::string s) { return Resp::bulk_string(std::move(s)); }
-Resp status(std::string s) { return Resp::simple_string(std::move(s)); }
-Resp num(std::int64_t v) { return Resp::integer_value(v); }
-Resp arr(std::vector<Resp> v) { return Resp::aggregate(Resp::Type::array, std::move(v)); }
-
 // RESP2 sends maps as flat arrays; RESP3 as maps (and flags as sets).
 struct Shape {
   bool resp3;
@@ -276,28 +274,29 @@ struct Shape {
   }
   Resp flags(std::initializer_list<const char*> names) const {
     std::vector<Resp> v;
-    for (const char* n : names) v.push_back(status(n));
+    for (const char* n : names) v.push_back(simple(n));
     return Resp::aggregate(resp3 ? Resp::Type::set : Resp::Type::array, std::move(v));
   }
   Resp index_range(int index, int lastkey, int step, int limit) const {
     return map(
-        {str("flags"), flags({"RO"}), str("begin_search"),
-         map({str("type"), str("index"), str("spec"), map({str("index"), num(index)})}), str("find_keys"),
-         map({str("type"), str("range"), str("spec"),
-              map({str("lastkey"), num(lastkey), str("keystep"), num(step), str("limit"), num(limit)})})});
+        {bulk("flags"), flags({"RO"}), bulk("begin_search"),
+         map({bulk("type"), bulk("index"), bulk("spec"), map({bulk("index"), num(index)})}),
+         bulk("find_keys"),
+         map({bulk("type"), bulk("range"), bulk("spec"),
+              map({bulk("lastkey"), num(lastkey), bulk("keystep"), num(step), bulk("limit"), num(limit)})})});
   }
   Resp keyword_keynum(const char* keyword, int startfrom, int keynumidx, int firstkey, int step) const {
-    return map({str("flags"), flags({"RW"}), str("begin_search"),
-                map({str("type"), str("keyword"), str("spec"),
-                     map({str("keyword"), str(keyword), str("startfrom"), num(startfrom)})}),
-                str("find_keys"),
-                map({str("type"), str("keynum"), str("spec"),
-                     map({str("keynumidx"), num(keynumidx), str("firstkey"), num(firstkey), str("keystep"),
+    return map({bulk("flags"), flags({"RW"}), bulk("begin_search"),
+                map({bulk("type"), bulk("keyword"), bulk("spec"),
+                     map({bulk("keyword"), bulk(keyword), bulk("startfrom"), num(startfrom)})}),
+                bulk("find_keys"),
+                map({bulk("type"), bulk("keynum"), bulk("spec"),
+                     map({bulk("keynumidx"), num(keynumidx), bulk("firstkey"), num(firstkey), bulk("keystep"),
                           num(step)})})});
   }
   Resp command(const char* name, std::initializer_list<const char*> fl, int first, int last, int step,
                std::vector<Resp> specs, std::vector<Resp> subs = {}) const {
-    return arr({str(name), num(-2), flags(fl), num(first), num(last), num(step), arr({}), arr({}),
+    return arr({bulk(name), num(-2), flags(fl), num(first), num(last), num(step), arr({}), arr({}),
                 arr(std::move(specs)), arr(std::move(subs))});
   }
   Resp reply() const {
@@ -349,10 +348,10 @@ INSTANTIATE_TEST_SUITE_P(Resp2AndResp3, ClusterCommandTableReply, testing::Bool(
 TEST(ClusterCommandTable, FirstLastStepWithoutKeySpecs) {
   // A Redis 6 reply: six or seven elements per command, no key specs.
   const Resp reply = arr({
-      arr({str("mset"), num(-3), arr({status("write")}), num(1), num(-1), num(2)}),
-      arr({str("old.range"), num(-2), arr({status("readonly")}), num(2), num(-2), num(1), arr({})}),
+      arr({bulk("mset"), num(-3), arr({simple("write")}), num(1), num(-1), num(2)}),
+      arr({bulk("old.range"), num(-2), arr({simple("readonly")}), num(2), num(-2), num(1), arr({})}),
       // Movable keys and no specs: the built-in table's EVAL keys win.
-      arr({str("eval"), num(-3), arr({status("noscript"), status("movablekeys")}), num(0), num(0), num(0)}),
+      arr({bulk("eval"), num(-3), arr({simple("noscript"), simple("movablekeys")}), num(0), num(0), num(0)}),
   });
   auto t = CommandTable::from_command_reply(reply);
   ASSERT_TRUE(t) << t.error().message();
@@ -368,13 +367,13 @@ TEST(ClusterCommandTable, WrongShapeIsAProtocolError) {
       num(1),
       Resp::server_error("ERR unknown command"),
       Resp(),
-      arr({num(1)}),                                                     // an entry that is not an array
-      arr({arr({str("get"), num(2), arr({})})}),                         // too short
-      arr({arr({str("get"), num(2), num(0), num(1), num(1), num(1)})}),  // flags not a list
-      arr({arr({str("get"), num(2), arr({}), str("x"), num(1), num(1)})}),
-      arr({s.command("get", {}, 1, 1, 1, {arr({str("flags"), arr({})})})}),  // key spec without a search
-      arr({s.command("get", {}, 1, 1, 1, {arr({str("flags")})})}),           // odd key spec
-      arr({s.command("box", {}, 0, 0, 0, {}, {num(3)})}),                    // a subcommand not an array
+      arr({num(1)}),                                                      // an entry that is not an array
+      arr({arr({bulk("get"), num(2), arr({})})}),                         // too short
+      arr({arr({bulk("get"), num(2), num(0), num(1), num(1), num(1)})}),  // flags not a list
+      arr({arr({bulk("get"), num(2), arr({}), bulk("x"), num(1), num(1)})}),
+      arr({s.command("get", {}, 1, 1, 1, {arr({bulk("flags"), arr({})})})}),  // key spec without a search
+      arr({s.command("get", {}, 1, 1, 1, {arr({bulk("flags")})})}),           // odd key spec
+      arr({s.command("box", {}, 0, 0, 0, {}, {num(3)})}),                     // a subcommand not an array
   };
   for (const Resp& r : bad) {
     auto t = CommandTable::from_command_reply(r);
@@ -384,9 +383,9 @@ TEST(ClusterCommandTable, WrongShapeIsAProtocolError) {
 
 TEST(ClusterCommandTable, UnknownSearchTypesAddNoKeys) {
   const Shape s{true};
-  Resp spec = s.map({str("flags"), s.flags({"RW"}), str("begin_search"),
-                     s.map({str("type"), str("unknown"), str("spec"), arr({})}), str("find_keys"),
-                     s.map({str("type"), str("unknown"), str("spec"), arr({})})});
+  Resp spec = s.map({bulk("flags"), s.flags({"RW"}), bulk("begin_search"),
+                     s.map({bulk("type"), bulk("unknown"), bulk("spec"), arr({})}), bulk("find_keys"),
+                     s.map({bulk("type"), bulk("unknown"), bulk("spec"), arr({})})});
   auto t =
       CommandTable::from_command_reply(arr({s.command("mod.odd", {"write"}, 0, 0, 0, {std::move(spec)})}));
   ASSERT_TRUE(t) << t.error().message();

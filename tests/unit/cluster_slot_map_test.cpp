@@ -6,14 +6,13 @@
 #include <vector>
 
 #include "cluster/slot_map.hpp"
+#include "resp_builders.hpp"
 #include "respool/error.hpp"
 
 namespace respool::cluster {
 namespace {
 
-Resp str(std::string s) { return Resp::bulk_string(std::move(s)); }
-Resp num(std::int64_t v) { return Resp::integer_value(v); }
-Resp arr(std::vector<Resp> v) { return Resp::aggregate(Resp::Type::array, std::move(v)); }
+using namespace respool::test::build;
 
 struct Node {
   std::string ip, endpoint, role, health = "online";
@@ -26,13 +25,13 @@ class ClusterShards : public testing::TestWithParam<bool> {
     return Resp::aggregate(GetParam() ? Resp::Type::map : Resp::Type::array, std::move(v));
   }
   Resp node(const Node& n) const {
-    std::vector<Resp> v{str("id"), str("0123abcd"), str("port"), num(n.port)};
+    std::vector<Resp> v{bulk("id"), bulk("0123abcd"), bulk("port"), num(n.port)};
     if (n.tls_port >= 0) {
-      v.push_back(str("tls-port"));
+      v.push_back(bulk("tls-port"));
       v.push_back(num(n.tls_port));
     }
-    for (Resp r : {str("ip"), str(n.ip), str("endpoint"), str(n.endpoint), str("role"), str(n.role),
-                   str("replication-offset"), num(72156), str("health"), str(n.health)}) {
+    for (Resp r : {bulk("ip"), bulk(n.ip), bulk("endpoint"), bulk(n.endpoint), bulk("role"), bulk(n.role),
+                   bulk("replication-offset"), num(72156), bulk("health"), bulk(n.health)}) {
       v.push_back(std::move(r));
     }
     return map(std::move(v));
@@ -41,7 +40,7 @@ class ClusterShards : public testing::TestWithParam<bool> {
     std::vector<Resp> s, n;
     for (auto x : slots) s.push_back(num(x));
     for (const Node& x : nodes) n.push_back(node(x));
-    return map({str("slots"), arr(std::move(s)), str("nodes"), arr(std::move(n))});
+    return map({bulk("slots"), arr(std::move(s)), bulk("nodes"), arr(std::move(n))});
   }
 };
 
@@ -104,12 +103,12 @@ TEST_P(ClusterShards, WrongShapeIsAProtocolError) {
       num(3),
       Resp::server_error("ERR This instance has cluster support disabled"),
       arr({num(1)}),
-      arr({map({str("slots"), arr({})})}),  // no nodes
-      arr({shard({0}, {primary})}),         // odd slot list
-      arr({shard({10, 5}, {primary})}),     // end before start
-      arr({shard({0, 16384}, {primary})}),  // past the last slot
-      arr({map({str("slots"), arr({str("0"), str("1")}), str("nodes"), arr({node(primary)})})}),
-      arr({map({str("slots"), arr({}), str("nodes"), arr({num(1)})})}),
+      arr({map({bulk("slots"), arr({})})}),  // no nodes
+      arr({shard({0}, {primary})}),          // odd slot list
+      arr({shard({10, 5}, {primary})}),      // end before start
+      arr({shard({0, 16384}, {primary})}),   // past the last slot
+      arr({map({bulk("slots"), arr({bulk("0"), bulk("1")}), bulk("nodes"), arr({node(primary)})})}),
+      arr({map({bulk("slots"), arr({}), bulk("nodes"), arr({num(1)})})}),
   };
   for (const Resp& r : bad) {
     auto m = parse_cluster_shards(r, "seed");
@@ -134,12 +133,12 @@ INSTANTIATE_TEST_SUITE_P(Resp2AndResp3, ClusterShards, testing::Bool(),
 
 TEST(ClusterSlots, RangesGroupedByPrimary) {
   const Resp reply = arr({
-      arr({num(0), num(5460), arr({str("127.0.0.1"), num(7000), str("id0")}),
-           arr({str("127.0.0.1"), num(7003), str("id3")})}),
-      arr({num(5461), num(10922), arr({str(""), num(7001), str("id1")})}),  // empty: the queried host
+      arr({num(0), num(5460), arr({bulk("127.0.0.1"), num(7000), bulk("id0")}),
+           arr({bulk("127.0.0.1"), num(7003), bulk("id3")})}),
+      arr({num(5461), num(10922), arr({bulk(""), num(7001), bulk("id1")})}),  // empty: the queried host
       arr({num(10923), num(16383),
-           arr({str("?"), num(7002), str("id2"), Resp::aggregate(Resp::Type::map, {})})}),
-      arr({num(16000), num(16000), arr({str("127.0.0.1"), num(7000), str("id0")})}),  // a second range
+           arr({bulk("?"), num(7002), bulk("id2"), Resp::aggregate(Resp::Type::map, {})})}),
+      arr({num(16000), num(16000), arr({bulk("127.0.0.1"), num(7000), bulk("id0")})}),  // a second range
   });
   auto m = parse_cluster_slots(reply, "seed");
   ASSERT_TRUE(m) << m.error().message();
@@ -158,11 +157,11 @@ TEST(ClusterSlots, RangesGroupedByPrimary) {
 TEST(ClusterSlots, WrongShapeIsAProtocolError) {
   const Resp bad[] = {
       num(1),
-      arr({arr({num(0), num(10)})}),                                     // no primary
-      arr({arr({num(0), num(10), str("127.0.0.1:7000")})}),              // node not an array
-      arr({arr({num(0), num(10), arr({str("127.0.0.1"), str("x")})})}),  // port not a number
-      arr({arr({num(10), num(0), arr({str("127.0.0.1"), num(7000)})})}),
-      arr({arr({str("0"), num(10), arr({str("127.0.0.1"), num(7000)})})}),
+      arr({arr({num(0), num(10)})}),                                       // no primary
+      arr({arr({num(0), num(10), bulk("127.0.0.1:7000")})}),               // node not an array
+      arr({arr({num(0), num(10), arr({bulk("127.0.0.1"), bulk("x")})})}),  // port not a number
+      arr({arr({num(10), num(0), arr({bulk("127.0.0.1"), num(7000)})})}),
+      arr({arr({bulk("0"), num(10), arr({bulk("127.0.0.1"), num(7000)})})}),
   };
   for (const Resp& r : bad)
     EXPECT_EQ(parse_cluster_slots(r, "seed").error(), errc::protocol_error) << r.to_string();

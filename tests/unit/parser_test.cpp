@@ -10,8 +10,11 @@
 #include <vector>
 
 #include "alloc_probe.hpp"
+#include "resp_builders.hpp"
 
 namespace {
+
+using namespace respool::test::build;
 
 using respool::errc;
 using respool::Parser;
@@ -88,11 +91,6 @@ Outcome run_pieces(std::string_view in, const std::vector<std::size_t>& cuts, Pa
   p.feed(in.substr(from));
   return drain(p, std::move(acc));
 }
-
-Resp arr(std::vector<Resp> v) { return Resp::aggregate(T::array, std::move(v)); }
-Resp bulk(std::string s) { return Resp::bulk_string(std::move(s)); }
-Resp simple(std::string s) { return Resp::simple_string(std::move(s)); }
-Resp num(std::int64_t v) { return Resp::integer_value(v); }
 
 // A stream with every RESP2 and RESP3 type, nesting and attributes.
 const std::string kMixed =

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "resp_builders.hpp"
 #include "respool/convert.hpp"
 
 namespace resp_as_test {
@@ -17,13 +18,8 @@ namespace resp_as_test {
 using respool::errc;
 using respool::Resp;
 using T = Resp::Type;
+using namespace respool::test::build;
 
-inline Resp arr(std::vector<Resp> v) { return Resp::aggregate(T::array, std::move(v)); }
-inline Resp map(std::vector<Resp> v) { return Resp::aggregate(T::map, std::move(v)); }
-inline Resp set(std::vector<Resp> v) { return Resp::aggregate(T::set, std::move(v)); }
-inline Resp bulk(std::string s) { return Resp::bulk_string(std::move(s)); }
-inline Resp simple(std::string s) { return Resp::simple_string(std::move(s)); }
-inline Resp num(std::int64_t v) { return Resp::integer_value(v); }
 inline const Resp nil;
 inline const std::error_code kIo = std::make_error_code(std::errc::connection_reset);
 

@@ -9,16 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "resp_builders.hpp"
+
 namespace {
+
+using namespace respool::test::build;
 
 using respool::errc;
 using respool::Resp;
 using T = Resp::Type;
 
-Resp arr(std::vector<Resp> v) { return Resp::aggregate(T::array, std::move(v)); }
-Resp bulk(std::string s) { return Resp::bulk_string(std::move(s)); }
-Resp simple(std::string s) { return Resp::simple_string(std::move(s)); }
-Resp num(std::int64_t v) { return Resp::integer_value(v); }
 const std::error_code kIo = std::make_error_code(std::errc::connection_reset);
 
 // One of each type.

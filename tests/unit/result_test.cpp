@@ -15,7 +15,7 @@ namespace {
 using respool::errc;
 using respool::Result;
 
-struct Point {
+struct Position {
   int x = 0;
   int y = 0;
 };
@@ -65,11 +65,11 @@ TEST(Result, DefaultIsAValueInitialisedValue) {
 }
 
 TEST(Result, ArrowAndConversions) {
-  Result<Point> p = Point{1, 2};
+  Result<Position> p = Position{1, 2};
   EXPECT_EQ(p->x, 1);
   p->y = 7;
   EXPECT_EQ(p.value().y, 7);
-  const Result<Point>& cp = p;
+  const Result<Position>& cp = p;
   EXPECT_EQ(cp->y, 7);
   Result<std::string> s = "converted from const char*";
   EXPECT_EQ(*s, "converted from const char*");
