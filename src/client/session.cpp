@@ -40,7 +40,7 @@
 namespace respool {
 namespace {
 
-using detail::iequals;
+using respool::detail::iequals;
 
 // CLIENT subcommands that only read: they leave the session as it was.
 bool client_subcommand_reads_only(std::string_view sub) noexcept {

@@ -29,7 +29,7 @@ namespace respool::cluster {
 namespace {
 
 using detail::Begin;
-using detail::iequals;
+using respool::detail::iequals;
 using detail::Find;
 using detail::KeySpec;
 using detail::Rule;

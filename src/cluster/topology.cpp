@@ -259,12 +259,13 @@ std::error_code ClusterState::start_refresher() {
 }
 
 void ClusterState::refresher_loop() {
-  using clock = std::chrono::steady_clock;
   std::unique_lock lk(refresh_mu_);
   for (;;) {
     const bool timer = options_.refresh_interval.count() > 0;
     const auto due = last_refresh_ + options_.refresh_interval;
-    auto wanted = [&] { return stopping_ || refresh_wanted_ || (timer && clock::now() >= due); };
+    auto wanted = [&] {
+      return stopping_ || refresh_wanted_ || (timer && std::chrono::steady_clock::now() >= due);
+    };
     if (timer)
       refresh_cv_.wait_until(lk, due, wanted);
     else
@@ -272,13 +273,13 @@ void ClusterState::refresher_loop() {
     if (stopping_) break;
     if (!wanted()) continue;
     const auto allowed = last_refresh_ + options_.min_refresh_gap;
-    if (clock::now() < allowed) {
+    if (std::chrono::steady_clock::now() < allowed) {
       refresh_cv_.wait_until(lk, allowed, [&] { return stopping_; });
       if (stopping_) break;
     }
     refresh_wanted_ = false;
     ++refresh_started_;
-    last_refresh_ = clock::now();
+    last_refresh_ = std::chrono::steady_clock::now();
     lk.unlock();
     refresh_once();
     lk.lock();

@@ -97,7 +97,7 @@ struct detail::ScanState {
 
 namespace {
 
-using detail::iequals;
+using respool::detail::iequals;
 
 // Checks the options; stops the scan with invalid_argument when they are bad.
 void check(detail::ScanState& s) {

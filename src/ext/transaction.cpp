@@ -26,7 +26,7 @@
 namespace respool {
 namespace {
 
-using detail::iequals;
+using respool::detail::iequals;
 
 // The full-jitter wait before retry `n` (1, 2, ...).
 std::chrono::nanoseconds backoff(const TransactionOptions& o, int n) {

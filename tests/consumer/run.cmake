@@ -3,9 +3,9 @@
 #                          test, already built) to a temp prefix, then
 #                          find_package(respool), and check the pkg-config file.
 #   MODE=add_subdirectory: add_subdirectory(respool source): compiles the
-#                          library inside the consumer's build, unoptimized
-#                          (the -O3 build of the library is checked elsewhere;
-#                          here only the project's CMake is under test).
+#                          library inside the consumer's build, unoptimized and
+#                          as a unity build (the -O3 build compiles each file on
+#                          its own; here the project's CMake is under test).
 # Variables: SOURCE_DIR (respool), BUILD_DIR, WORK_DIR (scratch), MODE, CXX.
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -33,7 +33,7 @@ if(MODE STREQUAL "find_package")
   run(${WORK_DIR}/app-pc)
 else()
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer/add_subdirectory -B ${WORK_DIR}/app ${gen}
-      -DCMAKE_BUILD_TYPE= -DRESPOOL_SOURCE_DIR=${SOURCE_DIR})
+      -DCMAKE_BUILD_TYPE= -DCMAKE_UNITY_BUILD=ON -DRESPOOL_SOURCE_DIR=${SOURCE_DIR})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/app)
   run(${WORK_DIR}/app/app)
 endif()
