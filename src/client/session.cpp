@@ -118,11 +118,13 @@ session::PubsubKind session::pubsub_kind(const Resp& r) noexcept {
   if (t != Resp::Type::bulk_string && t != Resp::Type::simple_string) return PubsubKind::none;
   const std::string_view k = e[0].text();
   if (e.size() == 3 && e[2].type() == Resp::Type::integer) {
-    if (iequals(k, "SUBSCRIBE") || iequals(k, "PSUBSCRIBE") || iequals(k, "UNSUBSCRIBE") || iequals(k, "PUNSUBSCRIBE"))
+    if (iequals(k, "SUBSCRIBE") || iequals(k, "PSUBSCRIBE") || iequals(k, "UNSUBSCRIBE") ||
+        iequals(k, "PUNSUBSCRIBE"))
       return PubsubKind::channel_confirmation;
     if (iequals(k, "SSUBSCRIBE") || iequals(k, "SUNSUBSCRIBE")) return PubsubKind::shard_confirmation;
   }
-  if ((e.size() == 3 && (iequals(k, "MESSAGE") || iequals(k, "SMESSAGE"))) || (e.size() == 4 && iequals(k, "PMESSAGE")))
+  if ((e.size() == 3 && (iequals(k, "MESSAGE") || iequals(k, "SMESSAGE"))) ||
+      (e.size() == 4 && iequals(k, "PMESSAGE")))
     return PubsubKind::message;
   return PubsubKind::none;
 }

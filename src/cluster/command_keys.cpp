@@ -29,10 +29,10 @@ namespace respool::cluster {
 namespace {
 
 using detail::Begin;
-using respool::detail::iequals;
 using detail::Find;
 using detail::KeySpec;
 using detail::Rule;
+using respool::detail::iequals;
 
 constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 

@@ -25,8 +25,7 @@ Merge merge_of(std::string_view name, std::size_t& stride) {
     stride = 2;
     return Merge::all_ok;
   }
-  if (iequals(name, "DEL") || iequals(name, "UNLINK") || iequals(name, "EXISTS") ||
-      iequals(name, "TOUCH"))
+  if (iequals(name, "DEL") || iequals(name, "UNLINK") || iequals(name, "EXISTS") || iequals(name, "TOUCH"))
     return Merge::sum;
   return Merge::none;
 }
