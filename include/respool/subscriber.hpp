@@ -145,10 +145,12 @@ class Subscriber {
   // return (next(): nullopt; subscribe(): client_closed). Idempotent.
   void close();
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit Subscriber(std::unique_ptr<Impl> impl) noexcept;
+  // Starts the reader thread running `reader_loop`, and wraps `impl`.
+  static CreateResult launch(std::unique_ptr<Impl> impl, std::function<void()> reader_loop,
+                             std::error_code dial_error);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -27,19 +27,15 @@ std::error_code validate(const SubscriberOptions& o) {
   return {};
 }
 
-Subscriber::CreateResult start(std::shared_ptr<pubsub::Core> core, std::shared_ptr<pubsub::Reader> reader,
-                               std::error_code dial_error, std::unique_ptr<Subscriber::Impl> impl,
-                               Subscriber* (*make)(std::unique_ptr<Subscriber::Impl>)) {
-  impl->core = core;
-  // The thread owns the reader: should on_message destroy the Subscriber,
-  // the thread is detached and finishes with what it holds.
-  impl->thread = std::thread([reader = std::move(reader)] { reader->run(); });
-  return {std::unique_ptr<Subscriber>(make(std::move(impl))), dial_error};
-}
-
 }  // namespace
 
 Subscriber::Subscriber(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+
+Subscriber::CreateResult Subscriber::launch(std::unique_ptr<Impl> impl, std::function<void()> reader_loop,
+                                            std::error_code dial_error) {
+  impl->thread = std::thread(std::move(reader_loop));
+  return {std::unique_ptr<Subscriber>(new Subscriber(std::move(impl))), dial_error};
+}
 
 Subscriber::CreateResult Subscriber::create(std::string_view network, std::string_view addr,
                                             SubscriberOptions options) {
@@ -50,8 +46,12 @@ Subscriber::CreateResult Subscriber::create(std::string_view network, std::strin
   auto reader = std::make_shared<pubsub::Reader>(core, std::string(network), std::string(addr));
   const std::error_code ec = reader->first_dial();
   if (ec == errc::bad_address || ec == errc::unknown_network) return {nullptr, ec};
-  return start(std::move(core), std::move(reader), ec, std::make_unique<Impl>(),
-               [](std::unique_ptr<Impl> i) { return new Subscriber(std::move(i)); });
+  auto impl = std::make_unique<Impl>();
+  impl->core = std::move(core);
+  // The thread owns the reader: should on_message destroy the Subscriber,
+  // the thread is detached and finishes with what it holds.
+  return launch(
+      std::move(impl), [reader = std::move(reader)] { reader->run(); }, ec);
 }
 
 Subscriber::CreateResult Subscriber::create(std::shared_ptr<Cluster> cluster, SubscriberOptions options) {
@@ -62,8 +62,12 @@ Subscriber::CreateResult Subscriber::create(std::shared_ptr<Cluster> cluster, Su
   const std::error_code ec =
       cluster->primaries().empty() ? std::error_code(errc::cluster_down) : std::error_code();
   auto reader = std::make_shared<pubsub::Reader>(core, std::move(cluster));
-  return start(std::move(core), std::move(reader), ec, std::make_unique<Impl>(),
-               [](std::unique_ptr<Impl> i) { return new Subscriber(std::move(i)); });
+  auto impl = std::make_unique<Impl>();
+  impl->core = std::move(core);
+  // The thread owns the reader: should on_message destroy the Subscriber,
+  // the thread is detached and finishes with what it holds.
+  return launch(
+      std::move(impl), [reader = std::move(reader)] { reader->run(); }, ec);
 }
 
 Subscriber::~Subscriber() {

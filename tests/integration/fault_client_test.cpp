@@ -7,10 +7,6 @@
 namespace faulttest {
 namespace {
 
-using respool::Client;
-using respool::DialOptions;
-using respool::errc;
-using respool::Resp;
 using respool::test::FaultProxy;
 
 // Short timeouts, so that every fault shows quickly.

@@ -10,11 +10,6 @@
 namespace faulttest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
-
 TEST_F(PoolTest, FaultFrozenServer_CallsFailWithinTheirTimeoutsAndThePoolHealsAfterThaw) {
   PoolOptions o;
   o.max_open = 2;

@@ -11,10 +11,6 @@
 namespace faulttest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
 using respool::test::FaultProxy;
 
 PoolOptions one_connection(std::chrono::milliseconds read_timeout) {

@@ -13,10 +13,6 @@
 namespace faulttest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
 using respool::test::FaultProxy;
 
 class FaultPool : public PoolTest {

@@ -24,13 +24,6 @@
 namespace faulttest {
 namespace {
 
-using respool::Client;
-using respool::DialOptions;
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
-
 long env_or(const char* name, long fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::atol(v) : fallback;

@@ -19,11 +19,6 @@
 namespace faulttest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
-
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }

@@ -19,10 +19,6 @@
 namespace faulttest {
 namespace {
 
-using respool::Client;
-using respool::DialOptions;
-using respool::errc;
-using respool::Resp;
 using namespace std::string_literals;
 
 class HostileArguments : public ::testing::Test {

@@ -10,12 +10,6 @@
 namespace faulttest {
 namespace {
 
-using respool::Client;
-using respool::DialOptions;
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
 namespace fake = respool::test::fake;
 
 constexpr const char* kSecret = "s3cret-Hostile-Pa55";

@@ -9,10 +9,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 TEST_F(PoolTest, AvailCountsMainAndOverflowNotHandedOut) {
   auto pool =
       must_create("tcp", server.addr(), 2, PoolOptions{.on_full_buffer = respool::OnFullBuffer{2, 1h}});

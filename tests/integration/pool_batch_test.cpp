@@ -13,11 +13,6 @@ namespace faulttest {
 namespace {
 
 using respool::Batch;
-using respool::Delivery;
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
 using respool::test::FaultProxy;
 
 // A fresh server per test (exact connection counts); no pings, which would

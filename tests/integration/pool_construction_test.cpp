@@ -7,10 +7,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 TEST_F(PoolTest, NewUsesTheDefaultDialOnTcp) {
   auto pool_made = Pool::create("tcp", server.addr(), 2);
   auto& pool = pool_made.pool;

@@ -8,10 +8,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 TEST_F(PoolTest, MostRecentlyReturnedFirst) {
   auto pool = must_create("tcp", server.addr(), 3);
   ClientPtr a = must_get(*pool), b = must_get(*pool), c = must_get(*pool);

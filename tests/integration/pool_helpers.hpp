@@ -22,6 +22,13 @@
 namespace pooltest {
 
 using namespace std::chrono_literals;
+using respool::Client;
+using respool::Delivery;
+using respool::DialOptions;
+using respool::errc;
+using respool::Pool;
+using respool::PoolOptions;
+using respool::Resp;
 using respool::test::RedisServer;
 using respool::test::wait_until;
 using Clock = std::chrono::steady_clock;

@@ -7,10 +7,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 // Takes n connections then puts them all back.
 void cycle(Pool& pool, int n) {
   std::vector<ClientPtr> held;

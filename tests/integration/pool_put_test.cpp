@@ -11,11 +11,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
-
 TEST_F(PoolTest, ClosedConnectionIsDiscarded) {
   auto pool = must_create("tcp", server.addr(), 2);
   auto c = must_get(*pool);

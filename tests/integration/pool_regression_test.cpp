@@ -9,10 +9,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 TEST_F(PoolTest, PoolRegression_PutRacingEmptyLeaksNothing) {
   // radix.v2 checked "emptied?" and then sent on the channel: a Put between
   // the two landed in a pool nobody would ever drain.

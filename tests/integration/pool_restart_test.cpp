@@ -8,6 +8,7 @@
 //     written) is never sent again: the server's counter says so.
 //   - A command that failed before any byte of it was written is sent once
 //     more, on another connection.
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,12 +19,6 @@
 namespace faulttest {
 namespace {
 
-using respool::Client;
-using respool::Delivery;
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
 using respool::test::FaultProxy;
 
 // The integer value of `key` on the server (0 when it doesn't exist).
@@ -104,6 +99,28 @@ TEST(PoolRestart, ACommandWhoseOutcomeIsUnknownIsNeverSentTwice) {
   EXPECT_EQ(pool->stats().dials, 1u);         // no second connection for a retry
 }
 
+// One INCR per key of `keys`, each from a thread of its own, all queued
+// behind a lease of the pool's only connection; `fault` runs once all of them
+// wait, then the lease is given back, so the first in line carries the
+// others in one round trip. Returns the replies, in the keys' order.
+std::vector<Resp> queued_incrs(Pool& pool, const std::vector<std::string>& keys,
+                               const std::function<void(respool::Lease&)>& fault) {
+  std::vector<Resp> replies(keys.size());
+  auto lease = pool.lease();
+  EXPECT_TRUE(lease);
+  if (!lease) return replies;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto waits = pool.stats().waits;
+    threads.emplace_back([&, i] { replies[i] = pool.cmd("INCR", keys[i]); });
+    EXPECT_TRUE(wait_until([&] { return pool.stats().waits == waits + 1; }));
+  }
+  fault(lease);
+  lease.reset();
+  for (auto& t : threads) t.join();
+  return replies;
+}
+
 TEST(PoolRestart, CarriedCommandsWhoseOutcomeIsUnknownAreNeverSentTwice) {
   RedisServer server;
   FaultProxy proxy(server.port());
@@ -113,22 +130,9 @@ TEST(PoolRestart, CarriedCommandsWhoseOutcomeIsUnknownAreNeverSentTwice) {
   constexpr int n = 4;
   std::vector<std::string> keys;
   for (int i = 0; i < n; ++i) keys.push_back(tag("carried-counter"));
-  std::vector<Resp> replies(n);
-  {
-    auto lease = pool->lease();
-    ASSERT_TRUE(lease);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < n; ++i) {
-      const auto waits = pool->stats().waits;
-      threads.emplace_back([&, i] {
-        replies[static_cast<std::size_t>(i)] = pool->cmd("INCR", keys[static_cast<std::size_t>(i)]);
-      });
-      ASSERT_TRUE(wait_until([&] { return pool->stats().waits == waits + 1; }));
-    }
+  const std::vector<Resp> replies = queued_incrs(*pool, keys, [&](respool::Lease&) {
     proxy.cut_next_reply(0);  // all four are written in one round trip, then the link dies
-    lease.reset();
-    for (auto& t : threads) t.join();
-  }
+  });
   EXPECT_EQ(pool->stats().shared, static_cast<std::uint64_t>(n - 1));
   for (int i = 0; i < n; ++i) {
     const auto& r = replies[static_cast<std::size_t>(i)];
@@ -147,26 +151,13 @@ TEST(PoolRestart, CommandsSurelyNotSentAreSentOnceMoreOnAnotherConnection) {
   constexpr int n = 4;
   std::vector<std::string> keys;
   for (int i = 0; i < n; ++i) keys.push_back(tag("retried-counter"));
-  std::vector<Resp> replies(n);
-  {
-    auto lease = pool->lease();
-    ASSERT_TRUE(lease);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < n; ++i) {
-      const auto waits = pool->stats().waits;
-      threads.emplace_back([&, i] {
-        replies[static_cast<std::size_t>(i)] = pool->cmd("INCR", keys[static_cast<std::size_t>(i)]);
-      });
-      ASSERT_TRUE(wait_until([&] { return pool->stats().waits == waits + 1; }));
-    }
+  const std::vector<Resp> replies = queued_incrs(*pool, keys, [&](respool::Lease& lease) {
     proxy.reset_all();
     ASSERT_TRUE(wait_until([&] { return lease->peer_closed(); }));
     // Still clean as far as the pool can tell: handed straight to the first
     // caller in line (no check on that path), whose one write for all four
     // fails before a byte leaves. Each is sent once more.
-    lease.reset();
-    for (auto& t : threads) t.join();
-  }
+  });
   for (int i = 0; i < n; ++i) {
     const auto& r = replies[static_cast<std::size_t>(i)];
     EXPECT_EQ(r.integer().value_or(-1), 1) << "caller " << i << ": " << r.err().message();

@@ -5,9 +5,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Resp;
-
 // WATCH, then EXEC without MULTI: the server answers "EXEC without MULTI"
 // and keeps the WATCH. The connection must not go back as clean, or the
 // next caller's transaction is aborted by a stranger's WATCH.

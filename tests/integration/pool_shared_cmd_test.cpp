@@ -11,11 +11,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-using respool::Resp;
-
 // A pool of one connection, capped at one.
 std::shared_ptr<Pool> one_connection_pool(const RedisServer& server, PoolOptions o = {}) {
   o.max_open = 1;

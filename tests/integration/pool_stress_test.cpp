@@ -9,10 +9,6 @@
 namespace pooltest {
 namespace {
 
-using respool::errc;
-using respool::Pool;
-using respool::PoolOptions;
-
 PoolOptions options_for(int round) {
   PoolOptions o;
   switch (round % 4) {
