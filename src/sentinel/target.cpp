@@ -22,25 +22,30 @@ Target::Target(std::vector<std::string> sentinels, DialOptions sentinel_options,
       data_options_(std::move(data_options)) {}
 
 std::error_code Target::refresh(std::unique_ptr<Client>* kept) {
+  const std::array<std::string_view, 3> master{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name_};
+  auto m = sentinels_.ask(
+      master, [](const Resp& x) { return parse_master_addr(x).has_value(); }, kept);
+  std::string primary = m ? *parse_master_addr(*m) : std::string();
   if (role_ == Role::primary) {
-    const std::array<std::string_view, 3> argv{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name_};
-    auto r = sentinels_.ask(
-        argv, [](const Resp& x) { return parse_master_addr(x).has_value(); }, kept);
-    if (!r) return r.error();
-    update({*parse_master_addr(*r)});
+    if (!m) return m.error();
+    update({std::move(primary)});
     return {};
   }
+  if (!primary.empty()) forget(primary);
   // A sentinel that knows no healthy replica is passed over: another may.
   const std::array<std::string_view, 3> argv{"SENTINEL", "REPLICAS", name_};
   auto r = sentinels_.ask(
       argv,
-      [](const Resp& x) {
+      [&primary](const Resp& x) {
         auto healthy = parse_healthy_replicas(x);
-        return healthy && !healthy->empty();
+        return healthy && std::any_of(healthy->begin(), healthy->end(),
+                                      [&primary](const std::string& a) { return a != primary; });
       },
       kept);
   if (!r) return r.error();
-  update(*parse_healthy_replicas(*r));
+  std::vector<std::string> replicas = *parse_healthy_replicas(*r);
+  std::erase(replicas, primary);
+  update(std::move(replicas));
   return {};
 }
 
@@ -70,7 +75,16 @@ std::error_code Target::refresh_shared() {
 }
 
 void Target::announce_primary(const std::string& addr) {
-  if (role_ == Role::primary) update({addr});
+  if (role_ == Role::primary) {
+    update({addr});
+  } else {
+    forget(addr);
+  }
+}
+
+void Target::forget(const std::string& addr) {
+  std::lock_guard lk(m_);
+  if (std::erase(cache_, addr) > 0) changed_ = true;
 }
 
 void Target::update(std::vector<std::string> addrs) {

@@ -43,13 +43,16 @@ class Target {
 
   // Asks the sentinels (see SentinelSet::ask for `kept`) and updates the
   // cache. errc::no_primary when no sentinel names a primary (or a healthy
-  // replica).
+  // replica). For replicas the primary is asked for too, and never kept as
+  // a replica: one just promoted leaves the cache even while the sentinels
+  // have no healthy replica to name instead.
   std::error_code refresh(std::unique_ptr<Client>* kept = nullptr);
   // refresh() for the dial path: callers that arrive while one is in
   // flight wait for it and share its outcome (one round of questions to
   // the sentinels, not one per failing get(), during an outage).
   std::error_code refresh_shared();
-  // A +switch-master announcement: the primary is now at `addr`.
+  // A +switch-master announcement: the primary is now at `addr` (for
+  // replicas: `addr` is a replica no more).
   void announce_primary(const std::string& addr);
 
   // The pool's dial function.
@@ -76,6 +79,8 @@ class Target {
   Result<std::unique_ptr<Client>> dial_to(const std::string& addr);
   // Replaces the cache; raises changed_ when a cached address is gone.
   void update(std::vector<std::string> addrs);
+  // Drops `addr` from the cache; raises changed_ when it was there.
+  void forget(const std::string& addr);
 
   SentinelSet sentinels_;
   const std::string name_;

@@ -2,8 +2,11 @@
 // (SIGKILL) while 8 threads write and read; the pool must follow the new
 // primary within the failover time plus one dial, never hand a caller a
 // reply that is not its own, never send a write twice, and afterwards hold
-// only connections to the new primary. At the end the old primary is
-// restarted (Sentinel makes it a replica) so the set-up is whole again.
+// only connections to the new primary. Two replica pools read from the
+// replica that gets promoted: they must drop it, refuse while no replica is
+// healthy (never read from the primary), and read from the old primary once
+// it is back as a replica. At the end the old primary is restarted (Sentinel
+// makes it a replica) so the set-up is whole again.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -86,6 +89,30 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
   ASSERT_FALSE(made_rechecking.error) << made_rechecking.error.message();
   auto& rechecking = made_rechecking.pool;
 
+  // Two replica pools on the replica about to be promoted: one hears the
+  // announcement, one only rechecks.
+  auto made_replica_listening =
+      respool::sentinel_pool(s.sentinel_addrs(), kName, 2,
+                             respool::SentinelOptions{.sentinel_dial_options = quick(),
+                                                      .role = respool::Role::replica,
+                                                      .recheck_interval = std::chrono::hours(1)});
+  ASSERT_FALSE(made_replica_listening.error) << made_replica_listening.error.message();
+  auto& replica_listening = made_replica_listening.pool;
+  auto made_replica_rechecking =
+      respool::sentinel_pool(s.sentinel_addrs(), kName, 2,
+                             respool::SentinelOptions{.sentinel_dial_options = quick(),
+                                                      .role = respool::Role::replica,
+                                                      .recheck_interval = 200ms,
+                                                      .subscribe = false});
+  ASSERT_FALSE(made_replica_rechecking.error) << made_replica_rechecking.error.message();
+  auto& replica_rechecking = made_replica_rechecking.pool;
+  for (auto* p : {&replica_listening, &replica_rechecking}) {
+    respool::Lease l = (*p)->lease();
+    ASSERT_TRUE(l) << l.error().message();
+    ASSERT_EQ(role_of(*l), "slave");
+    ASSERT_EQ(server_port(*l), next->port());
+  }
+
   std::atomic<bool> stop{false};
   std::atomic<bool> killed{false};
   std::atomic<std::int64_t> first_success_ns{0};  // first SET+GET after the kill
@@ -155,19 +182,22 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
   // Promotion: when the first sentinel names the new primary; the others
   // learn it from that one's hello messages, a little later. The idle
   // pools' retirements are watched in the same loop.
-  Clock::time_point t_promoted{}, t_all{}, t_listening{}, t_rechecking{};
+  Clock::time_point t_promoted{}, t_all{}, t_listening{}, t_rechecking{}, t_replicas{};
   auto unset = [](Clock::time_point t) { return t == Clock::time_point{}; };
   const bool promoted_and_retired = wait_until(
       [&] {
         if (unset(t_listening) && listening->stats().closed_retired == 2) t_listening = Clock::now();
         if (unset(t_rechecking) && rechecking->stats().closed_retired == 2) t_rechecking = Clock::now();
+        if (unset(t_replicas) && replica_listening->stats().closed_retired == 2 &&
+            replica_rechecking->stats().closed_retired == 2)
+          t_replicas = Clock::now();
         if (unset(t_all)) {
           int naming = 0;
           for (int i = 0; i < 3; ++i) naming += s.sentinel_primary_port(i) == next->port() ? 1 : 0;
           if (naming > 0 && unset(t_promoted)) t_promoted = Clock::now();
           if (naming == 3) t_all = Clock::now();
         }
-        return !unset(t_all) && !unset(t_listening) && !unset(t_rechecking);
+        return !unset(t_all) && !unset(t_listening) && !unset(t_rechecking) && !unset(t_replicas);
       },
       30s);
   const bool promoted = !unset(t_all);
@@ -194,6 +224,21 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
     respool::Lease l = (*p)->lease();
     ASSERT_TRUE(l) << l.error().message();
     EXPECT_EQ(server_port(*l), next->port());
+  }
+  // The replica pools dropped the promoted replica, and with no healthy
+  // replica left they refuse: no read goes to the primary.
+  ASSERT_FALSE(unset(t_replicas)) << "replica pools: retired " << replica_listening->stats().closed_retired
+                                  << " (subscribed), " << replica_rechecking->stats().closed_retired
+                                  << " (rechecking)";
+  const double replicas_ms = ms_between(t_promoted, t_replicas);
+  EXPECT_LT(replicas_ms, ms_between(t_promoted, t_all) + 1000.0);
+  for (auto* p : {&replica_listening, &replica_rechecking}) {
+    respool::Lease l = (*p)->lease();
+    if (l) {
+      EXPECT_EQ(role_of(*l), "slave") << "a replica pool handed out a connection to the primary";
+    } else {
+      EXPECT_EQ(l.error(), respool::errc::no_primary) << l.error().message();
+    }
   }
 
   const double promote_ms = ms_between(t_kill, t_promoted);
@@ -267,8 +312,20 @@ TEST(SentinelFailover, UnderLoadFollowsTheNewPrimary) {
   s.restart_as_replica(*old_primary);
   const auto t_restart = Clock::now();
   EXPECT_TRUE(s.wait_ready(next->port()));
-  std::printf("old primary back as a replica, seen by every sentinel, after %.0f ms\n",
-              ms_between(t_restart, Clock::now()));
+  std::printf(
+      "old primary back as a replica, seen by every sentinel, after %.0f ms; replica pools dropped "
+      "the promoted replica %.0f ms after the promotion\n",
+      ms_between(t_restart, Clock::now()), replicas_ms);
+  // The replica pools read from it now.
+  for (auto* p : {&replica_listening, &replica_rechecking}) {
+    EXPECT_TRUE(wait_until(
+        [&] {
+          respool::Lease l = (*p)->lease();
+          return l && role_of(*l) == "slave" && server_port(*l) == old_primary->port();
+        },
+        10s))
+        << "a replica pool never read from the old primary, back as a replica";
+  }
 }
 
 }  // namespace
