@@ -87,20 +87,26 @@ run_fuzzers() {
   if ! { cmake --preset fuzz >/dev/null && cmake --build --preset fuzz; }; then
     echo "=== fuzz: BUILD FAILED"; failed=$((failed + 1)); status=1; return
   fi
-  local target work
+  # Both fuzzers at once, one per core (each is single-threaded).
+  local target
+  local -A work pid
   for target in parser encoder; do
-    work=$(mktemp -d)
-    cp -r "fuzz/corpus/$target/." "$work/"
+    work[$target]=$(mktemp -d)
+    cp -r "fuzz/corpus/$target/." "${work[$target]}/"
     echo "=== fuzz: ${target}_fuzz for ${FUZZ_SECONDS}s"
-    if "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
-         -print_final_stats=1 "$work" >"$work.log" 2>&1; then
-      grep -E 'stat::number_of_executed_units' "$work.log" || true
+    "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+      -print_final_stats=1 "${work[$target]}" >"${work[$target]}.log" 2>&1 &
+    pid[$target]=$!
+  done
+  for target in parser encoder; do
+    if wait "${pid[$target]}"; then
+      echo "=== fuzz: ${target}_fuzz: $(grep -E 'stat::number_of_executed_units' "${work[$target]}.log")"
       passed=$((passed + 1))
     else
-      tail -n 40 "$work.log"; echo "=== fuzz: ${target}_fuzz FOUND A CRASH"
+      tail -n 40 "${work[$target]}.log"; echo "=== fuzz: ${target}_fuzz FOUND A CRASH"
       failed=$((failed + 1)); status=1
     fi
-    rm -rf "$work" "$work.log"
+    rm -rf "${work[$target]}" "${work[$target]}.log"
   done
 }
 
