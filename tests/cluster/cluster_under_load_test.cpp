@@ -1,5 +1,6 @@
 // The cluster changing under full load, on a cluster of its own: a
-// resharding, a CLUSTER FAILOVER, a node added and given slots, and a
+// resharding, a CLUSTER FAILOVER (with a shard channel of the slot that
+// fails over, which must keep hearing SPUBLISH), a node added and given slots, and a
 // primary SIGKILLed. Eight threads run tagged SET/GET pairs and INCRs on
 // counters the whole time, and every reply is checked:
 //   - a GET must return what this thread last wrote to that key (a wrong
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,7 +173,28 @@ TEST_F(ClusterUnderLoad, ReshardingLosesAndDoublesNothing) {
   EXPECT_GT(client_->stats().moved + client_->stats().ask, 0u);
 }
 
+// The shard messages of `channel` that arrive within 10 s, up to `n` of
+// them (notices skipped), as their payloads.
+std::vector<std::string> next_shard_messages(Subscriber& sub, std::size_t n) {
+  std::vector<std::string> got;
+  while (got.size() < n) {
+    std::optional<Message> m = sub.next(std::chrono::seconds(10));
+    if (!m) break;
+    if (m->kind == Message::Kind::smessage) got.push_back(m->payload);
+  }
+  return got;
+}
+
 TEST_F(ClusterUnderLoad, ManualFailoverLosesAndDoublesNothing) {
+  // A shard channel in the slot that fails over keeps hearing SPUBLISH.
+  const std::string channel = "{" + counter(0) + "}:events";
+  auto [sub, sub_err] = Subscriber::create(client_);
+  ASSERT_FALSE(sub_err) << sub_err.message();
+  ASSERT_FALSE(sub->ssubscribe({channel}));
+  const std::vector<std::string> before{"b0", "b1", "b2"}, after{"a0", "a1", "a2", "a3", "a4"};
+  for (const std::string& m : before) ASSERT_FALSE(client_->cmd("SPUBLISH", channel, m).err());
+  EXPECT_EQ(next_shard_messages(*sub, before.size()), before);
+
   Load load;
   load.run(*client_);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -179,6 +202,14 @@ TEST_F(ClusterUnderLoad, ManualFailoverLosesAndDoublesNothing) {
   cluster_->failover(cluster_->replica_of(primary));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   load.finish();
+  for (const std::string& m : after) ASSERT_FALSE(client_->cmd("SPUBLISH", channel, m).err());
+  EXPECT_EQ(next_shard_messages(*sub, after.size()), after) << "shard channel after CLUSTER FAILOVER";
+  for (std::optional<Message> m; (m = sub->next(std::chrono::milliseconds(200)));)
+    EXPECT_TRUE(m->is_notice()) << "came twice: " << m->payload;
+  const SubscriberStats ss = sub->stats();
+  std::printf("shard channel through the failover: %llu resubscribed, %llu reconnects\n",
+              static_cast<unsigned long long>(ss.resubscribed),
+              static_cast<unsigned long long>(ss.reconnects));
   report("CLUSTER FAILOVER", load, client_->stats());
   EXPECT_EQ(load.wrong, 0) << load.first_wrong;
   EXPECT_EQ(load.stale, 0);
