@@ -12,6 +12,7 @@
 namespace respool {
 
 struct Subscriber::Impl {
+  explicit Impl(std::shared_ptr<pubsub::Core> c) : core(std::move(c)) {}
   std::shared_ptr<pubsub::Core> core;
   std::thread thread;
   std::mutex close_mu;  // one close() joins the thread
@@ -31,6 +32,8 @@ std::error_code validate(const SubscriberOptions& o) {
 
 Subscriber::Subscriber(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 
+// The thread owns what reader_loop holds (the reader): should on_message
+// destroy the Subscriber, the thread is detached and finishes with it.
 Subscriber::CreateResult Subscriber::launch(std::unique_ptr<Impl> impl, std::function<void()> reader_loop,
                                             std::error_code dial_error) {
   impl->thread = std::thread(std::move(reader_loop));
@@ -46,12 +49,8 @@ Subscriber::CreateResult Subscriber::create(std::string_view network, std::strin
   auto reader = std::make_shared<pubsub::Reader>(core, std::string(network), std::string(addr));
   const std::error_code ec = reader->first_dial();
   if (ec == errc::bad_address || ec == errc::unknown_network) return {nullptr, ec};
-  auto impl = std::make_unique<Impl>();
-  impl->core = std::move(core);
-  // The thread owns the reader: should on_message destroy the Subscriber,
-  // the thread is detached and finishes with what it holds.
   return launch(
-      std::move(impl), [reader = std::move(reader)] { reader->run(); }, ec);
+      std::make_unique<Impl>(std::move(core)), [reader = std::move(reader)] { reader->run(); }, ec);
 }
 
 Subscriber::CreateResult Subscriber::create(std::shared_ptr<Cluster> cluster, SubscriberOptions options) {
@@ -62,12 +61,8 @@ Subscriber::CreateResult Subscriber::create(std::shared_ptr<Cluster> cluster, Su
   const std::error_code ec =
       cluster->primaries().empty() ? std::error_code(errc::cluster_down) : std::error_code();
   auto reader = std::make_shared<pubsub::Reader>(core, std::move(cluster));
-  auto impl = std::make_unique<Impl>();
-  impl->core = std::move(core);
-  // The thread owns the reader: should on_message destroy the Subscriber,
-  // the thread is detached and finishes with what it holds.
   return launch(
-      std::move(impl), [reader = std::move(reader)] { reader->run(); }, ec);
+      std::make_unique<Impl>(std::move(core)), [reader = std::move(reader)] { reader->run(); }, ec);
 }
 
 Subscriber::~Subscriber() {

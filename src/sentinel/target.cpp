@@ -25,13 +25,15 @@ std::error_code Target::refresh(std::unique_ptr<Client>* kept) {
   const std::array<std::string_view, 3> master{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name_};
   auto m = sentinels_.ask(
       master, [](const Resp& x) { return parse_master_addr(x).has_value(); }, kept);
-  std::string primary = m ? *parse_master_addr(*m) : std::string();
+  // No sentinel reachable, or none knows the name: asking them all again
+  // for replicas would only double the wait.
+  if (!m) return m.error();
+  const std::string primary = *parse_master_addr(*m);
   if (role_ == Role::primary) {
-    if (!m) return m.error();
-    update({std::move(primary)});
+    update({primary});
     return {};
   }
-  if (!primary.empty()) forget(primary);
+  forget(primary);
   // A sentinel that knows no healthy replica is passed over: another may.
   const std::array<std::string_view, 3> argv{"SENTINEL", "REPLICAS", name_};
   auto r = sentinels_.ask(
